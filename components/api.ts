@@ -1,0 +1,110 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { TaskflowConfig } from "./config";
+import { apiHealthcheckTest, argvCommand, migrationArgv } from "./commands";
+import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
+
+export interface ApiArgs {
+  stack: string;
+  /** Configured image reference (repository:tag or @digest). */
+  image: string;
+  /** What the status endpoint must report once this image serves. */
+  version: string;
+  settings: TaskflowConfig["api"];
+  logging: TaskflowConfig["logging"];
+  edgeNetwork: pulumi.Input<string>;
+  internalNetwork: pulumi.Input<string>;
+  /** Secret connection strings; they reach containers and commands only as environment. */
+  databaseUrl: pulumi.Output<string>;
+  redisUrl: pulumi.Output<string>;
+  dockerHost: string;
+  /** What must be done before the migration: data stores up, pre-rollout backup taken. */
+  migrationDependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Inputs whose change must roll the replicas (new containers first, old ones last).
+ * The docker provider cannot change these on a running container anyway; listing them
+ * makes every such change a visible create-before-delete replacement. Memory, cpus and
+ * restart are left out: Docker updates them in place without a restart.
+ */
+export const REPLICA_REPLACE_ON_CHANGES = [
+  "image", "envs", "command", "entrypoints", "healthcheck", "user", "labels",
+  "networksAdvanced", "readOnly", "tmpfs", "capabilities", "securityOpts",
+  "logDriver", "logOpts", "uploads", "workingDir", "stopSignal",
+];
+
+/** The API: its image, a one-off migration in that image, then N replicas. */
+export class Api extends pulumi.ComponentResource {
+  public readonly image: docker.RemoteImage;
+  public readonly migration: command.local.Command;
+  public readonly replicas: docker.Container[];
+  public readonly replicaNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("taskflow:docker:Api", name, {}, opts);
+    const s = args.settings;
+
+    // keepLocally: the previous tag stays on the host, so a rollback starts without a pull.
+    this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+
+    const connectionEnv = {
+      DATABASE_URL: args.databaseUrl,
+      REDIS_URL: args.redisUrl,
+    };
+    this.migration = new command.local.Command(`${name}-migration`, {
+      ...argvCommand(pulumi.all([this.image.imageId, args.internalNetwork]).apply(([image, network]) =>
+        migrationArgv({ image, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand }))),
+      environment: { DOCKER_HOST: args.dockerHost, ...connectionEnv },
+      // A new image runs its migrations again (they are idempotent: alembic records the head).
+      triggers: [this.image.imageId],
+    }, { parent: this, dependsOn: args.migrationDependsOn });
+
+    const envs = pulumi.secret(pulumi.all([args.databaseUrl, args.redisUrl]).apply(([db, redis]) => [
+      `DATABASE_URL=${db}`,
+      `REDIS_URL=${redis}`,
+      `PORT=${s.port}`,
+      `TASKFLOW_VERSION=${args.version}`,
+      ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
+    ]));
+
+    this.replicas = Array.from({ length: s.replicas }, (_, i) => new docker.Container(`${name}-replica-${i}`, {
+      // No `name` and no host port: Pulumi auto-names each container, so the new one
+      // can run beside the old one during a replacement.
+      image: this.image.imageId,
+      envs,
+      user: s.user,
+      readOnly: s.readOnlyRootFilesystem,
+      ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
+      networksAdvanced: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
+      healthcheck: {
+        tests: apiHealthcheckTest(s.port, s.healthPath),
+        interval: seconds(s.healthcheck.intervalSeconds),
+        timeout: seconds(s.healthcheck.timeoutSeconds),
+        retries: s.healthcheck.retries,
+        startPeriod: seconds(s.healthcheck.startPeriodSeconds),
+      },
+      // The create only succeeds once Docker reports the container healthy.
+      wait: true,
+      waitTimeout: s.waitTimeoutSeconds,
+      // SIGTERM, then this long to finish in-flight requests before SIGKILL.
+      stopSignal: "SIGTERM",
+      stopTimeout: s.destroyGraceSeconds,
+      destroyGraceSeconds: s.destroyGraceSeconds,
+      labels: [...labels(args.stack, "api"), { label: "taskflow.version", value: args.version }],
+      ...limits(s),
+      ...hardening(),
+      ...logOptions(args.logging),
+    }, {
+      parent: this,
+      dependsOn: [this.migration],
+      // Explicit: create the new replica, delete the old one at the end of the update.
+      deleteBeforeReplace: false,
+      replaceOnChanges: REPLICA_REPLACE_ON_CHANGES,
+    }));
+
+    this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
+    this.registerOutputs({ image: this.image, migration: this.migration, replicas: this.replicas, replicaNames: this.replicaNames });
+  }
+}

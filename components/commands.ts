@@ -1,0 +1,129 @@
+// Every command a component runs, built as an argument list by a small pure function
+// so tests assert the exact command and nothing is ever quoted for a shell by hand.
+// Secrets never appear here: commands read them from their environment.
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * command.local.Command runs `interpreter + [create]`. With this interpreter, `create`
+ * is a JSON argument list executed without a shell (scripts/run-argv.mjs), so the
+ * preview diff shows the exact command and no value can be shell-interpreted.
+ */
+export const RUN_ARGV_INTERPRETER = ["node", "scripts/run-argv.mjs"];
+
+export function argvCommand(argv: pulumi.Input<pulumi.Input<string>[]>) {
+  return {
+    interpreter: RUN_ARGV_INTERPRETER,
+    create: pulumi.output(argv).apply((a) => JSON.stringify(a)),
+  };
+}
+
+export interface MigrationArgvArgs {
+  image: string;
+  network: string;
+  stack: string;
+  user: string;
+  memoryMb: number;
+  command: string[];
+}
+
+/**
+ * Runs the new image once, on the internal network, before any new replica starts.
+ * DATABASE_URL and REDIS_URL pass through from the command's environment (`-e NAME`
+ * without a value), so they are never part of the argument list.
+ */
+export function migrationArgv(a: MigrationArgvArgs): string[] {
+  return [
+    "docker", "run", "--rm",
+    "--network", a.network,
+    "--label", `taskflow.stack=${a.stack}`,
+    "--label", "taskflow.role=migration",
+    "--user", a.user,
+    "--security-opt", "no-new-privileges:true",
+    "--cap-drop", "ALL",
+    "--memory", `${a.memoryMb}m`,
+    "-e", "DATABASE_URL",
+    "-e", "REDIS_URL",
+    a.image,
+    ...a.command,
+  ];
+}
+
+/** Loads a Caddyfile (given on stdin) into the running gateway; Caddy drains in-flight requests. */
+export function cutoverArgv(gatewayContainer: string): string[] {
+  return [
+    "docker", "exec", "-i", gatewayContainer,
+    "caddy", "reload", "--config", "/dev/stdin", "--adapter", "caddyfile",
+    "--address", "127.0.0.1:2019", "--force",
+  ];
+}
+
+export interface HealthGateArgvArgs {
+  gatewayUrl: string;
+  expectedVersion: string;
+  replicas: string[];
+  port: number;
+  healthPath: string;
+  statusPath: string;
+  attempts: number;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+}
+
+export function healthGateArgv(a: HealthGateArgvArgs): string[] {
+  return [
+    "node", "scripts/health-gate.mjs",
+    "--gateway-url", a.gatewayUrl,
+    "--expect-version", a.expectedVersion,
+    "--port", String(a.port),
+    "--health-path", a.healthPath,
+    "--status-path", a.statusPath,
+    "--attempts", String(a.attempts),
+    "--interval", String(a.intervalSeconds),
+    "--timeout", String(a.timeoutSeconds),
+    ...a.replicas.flatMap((r) => ["--replica", r]),
+  ];
+}
+
+// Runs inside the Postgres container: a custom-format dump named by UTC time, checked
+// with pg_restore --list, then all but the newest $KEEP dumps removed. Local socket
+// auth inside the container, so no password is involved.
+export const BACKUP_SCRIPT = [
+  "set -eu",
+  'mkdir -p "$BACKUP_DIR"',
+  'f="$BACKUP_DIR/${POSTGRES_DB}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
+  'pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f"',
+  'pg_restore --list "$f" >/dev/null',
+  'ls -1t "$BACKUP_DIR"/*.dump | tail -n +"$((KEEP + 1))" | xargs -r rm --',
+  'echo "backup: $f"',
+].join("\n");
+
+export function backupArgv(postgresContainer: string, backupDir: string, keep: number): string[] {
+  return ["docker", "exec", "-e", `BACKUP_DIR=${backupDir}`, "-e", `KEEP=${keep}`, postgresContainer, "sh", "-c", BACKUP_SCRIPT];
+}
+
+/** The API's Docker HEALTHCHECK: python3 is in every TaskFlow image (a Python API). */
+export const HTTP_PROBE_PY = [
+  "import sys, urllib.request",
+  "try:",
+  "    sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)",
+  "except Exception:",
+  "    sys.exit(1)",
+].join("\n");
+
+export function apiHealthcheckTest(port: number, healthPath: string): string[] {
+  return ["CMD", "python3", "-c", HTTP_PROBE_PY, `http://127.0.0.1:${port}${healthPath}`];
+}
+
+export function postgresHealthcheckTest(user: string, database: string): string[] {
+  return ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", user, "-d", database];
+}
+
+// The password is read from the uploaded file at check time: it is never in the test itself.
+export const REDIS_HEALTHCHECK_TEST = [
+  "CMD-SHELL",
+  'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" redis-cli -h 127.0.0.1 ping | grep -q PONG',
+];
+
+export function gatewayHealthcheckTest(listenPort: number): string[] {
+  return ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${listenPort}/__gateway/health`];
+}

@@ -1,0 +1,66 @@
+// Field builders for the config schema. Each carries one "expected ..." sentence that
+// becomes the error message, so every error names what a valid value looks like.
+import { z } from "zod";
+import { isPinned, parseImageRef } from "../imageRef";
+
+export const intBetween = (min: number, max: number) => {
+  const error = `a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
+export const numberBetween = (min: number, max: number) => {
+  const error = `a number from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+};
+
+export const bool = () => z.boolean({ error: "true or false" });
+
+export const port = () => intBetween(1, 65535);
+
+export const urlPath = () => {
+  const error = "an absolute URL path such as /health (no spaces, no query string)";
+  return z.string({ error }).regex(/^\/[A-Za-z0-9._~\/-]*$/, { error });
+};
+
+export const identifier = () => {
+  const error = "a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters";
+  return z.string({ error }).regex(/^[a-z][a-z0-9_]{0,62}$/, { error });
+};
+
+export const imageRef = () => {
+  const error = "an image reference: repository[:tag][@sha256:<64 hex digits>]";
+  return z.string({ error }).refine((v) => parseImageRef(v) !== undefined, { error });
+};
+
+/** Message used when a movable tag is refused outside dev. */
+export const pinnedExpectation =
+  "an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)";
+export const digestExpectation =
+  "an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)";
+
+export function hasDigest(value: string): boolean {
+  return parseImageRef(value)?.digest !== undefined;
+}
+
+export function isPinnedRef(value: string): boolean {
+  const ref = parseImageRef(value);
+  return ref !== undefined && isPinned(ref);
+}
+
+export const userSpec = () => {
+  const error = "a non-root user: a name or uid[:gid], never root or 0";
+  return z
+    .string({ error })
+    .regex(/^[a-z_][a-z0-9_-]*$|^\d+(:\d+)?$/, { error })
+    .refine((u) => u !== "root" && !/^0(:\d+)?$/.test(u), { error });
+};
+
+export const sizeWithUnit = () => {
+  const error = "a size such as 10m or 1g (a number followed by k, m or g)";
+  return z.string({ error }).regex(/^[1-9]\d*[kmg]$/, { error });
+};
+
+export const commandArgv = () => {
+  const error = "a non-empty list of command words, e.g. [alembic, upgrade, head]";
+  return z.array(z.string({ error }).min(1, { error }), { error }).min(1, { error });
+};

@@ -1,0 +1,3 @@
+export { ConfigError, loadConfig, rawConfig, NAMESPACE } from "./load";
+export { configSchema } from "./schema";
+export type { TaskflowConfig } from "./schema";

@@ -1,0 +1,102 @@
+// Turns Pulumi's flat config map into the typed config, or throws one error that
+// lists every bad key with its value and what was expected. Runs before any resource
+// is registered, so bad config never creates or deletes anything.
+import { z } from "zod";
+import { configSchema, TaskflowConfig } from "./schema";
+
+export const NAMESPACE = "taskflow";
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+      problems.map((p) => `  - ${p}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Pulumi hands config to the program as `namespace:key -> string`; structured values
+ * arrive as JSON text. Keys of other namespaces (pulumi:, docker:, ...) are not ours.
+ */
+export function rawConfig(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    const [ns, key] = splitKey(fullKey);
+    if (ns !== NAMESPACE) continue;
+    raw[key] = decode(text);
+  }
+  return raw;
+}
+
+function splitKey(fullKey: string): [string, string] {
+  const i = fullKey.indexOf(":");
+  return i === -1 ? ["", fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
+}
+
+// Objects, arrays, numbers and booleans come as JSON; a plain string (an image
+// reference) is not valid JSON and stays as it is.
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function loadConfig(all: Record<string, string>, secretKeys: readonly string[] = []): TaskflowConfig {
+  const raw = rawConfig(all);
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const secret = new Set(secretKeys.map((k) => splitKey(k)[1]));
+  throw new ConfigError(parsed.error.issues.flatMap((issue) => describe(issue, raw, secret)));
+}
+
+function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret: Set<string>): string[] {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => {
+      const keyPath = [...path, k];
+      return `${keyName(keyPath)}: unknown key (got ${show(valueAt(raw, keyPath), keyPath, secret)}); ` +
+        `expected one of: ${knownKeys(path).join(", ")}`;
+    });
+  }
+  const value = valueAt(raw, path);
+  const got = value === undefined ? "nothing (the key is missing)" : show(value, path, secret);
+  return [`${keyName(path)}: got ${got}; expected ${issue.message}`];
+}
+
+function keyName(path: string[]): string {
+  return `${NAMESPACE}:${path.join(".")}`;
+}
+
+function valueAt(raw: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), raw);
+}
+
+function show(value: unknown, path: string[], secret: Set<string>): string {
+  if (path.length > 0 && secret.has(path[0])) return "[secret]";
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** The keys the schema accepts at `path`, for "did you mean" in unknown-key errors. */
+function knownKeys(path: string[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const k of path) schema = childSchema(schema, k) ?? schema;
+  const shape = objectShape(schema);
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema as z.ZodType & { def: { innerType?: z.ZodType; in?: z.ZodType; schema?: z.ZodType } };
+  while (s.def.innerType ?? s.def.in ?? s.def.schema) s = (s.def.innerType ?? s.def.in ?? s.def.schema) as typeof s;
+  return s;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const s = unwrap(schema) as z.ZodType & { shape?: Record<string, z.ZodType> };
+  return s.shape;
+}
+
+function childSchema(schema: z.ZodType, key: string): z.ZodType | undefined {
+  return objectShape(schema)?.[key];
+}

@@ -1,0 +1,194 @@
+// The one schema for all stack config. Every key has its default here, so what a
+// stack runs with is readable in one place. Keys live under the `taskflow:` namespace.
+import { z } from "zod";
+import {
+  bool,
+  commandArgv,
+  digestExpectation,
+  hasDigest,
+  identifier,
+  imageRef,
+  intBetween,
+  isPinnedRef,
+  numberBetween,
+  pinnedExpectation,
+  port,
+  sizeWithUnit,
+  urlPath,
+  userSpec,
+} from "./fields";
+import { parseImageRef } from "../imageRef";
+
+const limits = (memoryMb: number, cpus: number) => ({
+  memoryMb: intBetween(32, 262144).default(memoryMb),
+  cpus: numberBetween(0.05, 64).default(cpus),
+});
+
+const apiSchema = z
+  .strictObject({
+    replicas: intBetween(1, 20).default(2),
+    port: port().default(8000),
+    healthPath: urlPath().default("/health"),
+    statusPath: urlPath().default("/api/v1/status"),
+    /** The version the status endpoint must report; defaults to the image tag. */
+    version: z.string({ error: "a version string" }).min(1, { error: "a version string" }).optional(),
+    user: userSpec().default("10001:10001"),
+    ...limits(512, 1),
+    readOnlyRootFilesystem: bool().default(true),
+    waitTimeoutSeconds: intBetween(10, 1800).default(120),
+    destroyGraceSeconds: intBetween(0, 600).default(30),
+    migrationCommand: commandArgv().default(["alembic", "upgrade", "head"]),
+    healthcheck: z
+      .strictObject({
+        intervalSeconds: intBetween(1, 300).default(5),
+        timeoutSeconds: intBetween(1, 60).default(3),
+        retries: intBetween(1, 10).default(3),
+        startPeriodSeconds: intBetween(0, 600).default(10),
+      })
+      .prefault({}),
+    env: z
+      .record(
+        z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "environment variable names: A-Z, 0-9 and _" }),
+        z.string({ error: "a string value" }),
+        { error: "a map of NAME: value" },
+      )
+      .default({}),
+  })
+  .prefault({});
+
+const gatewaySchema = z
+  .strictObject({
+    image: imageRef(),
+    hostPort: port().default(8080),
+    bindAddress: z.ipv4({ error: "an IPv4 address to publish on, e.g. 0.0.0.0 or 127.0.0.1" }).default("0.0.0.0"),
+    /** Port Caddy listens on inside the container: above 1024 so it runs without root. */
+    listenPort: intBetween(1025, 65535).default(8080),
+    user: userSpec().default("1000:1000"),
+    ...limits(256, 0.5),
+    lbTryDurationSeconds: intBetween(1, 60).default(5),
+    healthIntervalSeconds: intBetween(1, 60).default(2),
+    gracePeriodSeconds: intBetween(0, 300).default(10),
+    publicUrl: z.url({ error: "an http(s) URL where clients reach the gateway" }).optional(),
+  });
+
+const postgresSchema = z.strictObject({
+  image: imageRef(),
+  database: identifier().default("taskflow"),
+  user: identifier().default("taskflow"),
+  passwordLength: intBetween(16, 128).default(32),
+  /** uid:gid the server runs as; 999 is the postgres user of the official image. */
+  runAs: userSpec().default("999:999"),
+  ...limits(1024, 1),
+});
+
+const redisSchema = z.strictObject({
+  image: imageRef(),
+  maxmemoryMb: intBetween(16, 131072).default(256),
+  maxmemoryPolicy: z
+    .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], {
+      error: "a Redis maxmemory-policy such as allkeys-lru or noeviction",
+    })
+    .default("allkeys-lru"),
+  appendonly: bool().default(true),
+  passwordLength: intBetween(16, 128).default(32),
+  /** uid:gid the server runs as; 999 is the redis user of the official image. */
+  runAs: userSpec().default("999:999"),
+  ...limits(384, 0.5),
+});
+
+const healthGateSchema = z
+  .strictObject({
+    /** K: consecutive passing rounds required. */
+    attempts: intBetween(1, 50).default(3),
+    intervalSeconds: intBetween(1, 60).default(2),
+    timeoutSeconds: intBetween(5, 1800).default(120),
+  })
+  .prefault({});
+
+const backupSchema = z
+  .strictObject({
+    enabled: bool().default(false),
+    keep: intBetween(1, 365).default(14),
+  })
+  .prefault({});
+
+const loggingSchema = z
+  .strictObject({
+    maxSize: sizeWithUnit().default("10m"),
+    maxFiles: intBetween(1, 20).default(3),
+  })
+  .prefault({});
+
+const dockerSchema = z
+  .strictObject({
+    host: z
+      .string({ error: "a Docker host: unix:///path, tcp://host:port or ssh://user@host" })
+      .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, { error: "a Docker host: unix:///path, tcp://host:port or ssh://user@host" })
+      .default("unix:///var/run/docker.sock"),
+  })
+  .prefault({});
+
+// Seam for the GitHub side of the release path (environments, reviewers, branch rules).
+const githubSchema = z.strictObject({ enabled: bool().default(false) }).prefault({});
+
+export const configSchema = z
+  .strictObject({
+    environment: z.enum(["dev", "staging", "production"], { error: "one of dev, staging, production" }),
+    image: imageRef(),
+    docker: dockerSchema,
+    api: apiSchema,
+    gateway: gatewaySchema,
+    postgres: postgresSchema,
+    redis: redisSchema,
+    healthGate: healthGateSchema,
+    backup: backupSchema,
+    logging: loggingSchema,
+    /** Protect data volumes from deletion (`pulumi destroy` refuses). */
+    protectData: bool().default(false),
+    github: githubSchema,
+  })
+  .superRefine((c, ctx) => {
+    if (c.environment !== "dev") {
+      const images: [string[], string][] = [
+        [["image"], c.image],
+        [["gateway", "image"], c.gateway.image],
+        [["postgres", "image"], c.postgres.image],
+        [["redis", "image"], c.redis.image],
+      ];
+      for (const [path, value] of images) {
+        if (!isPinnedRef(value)) ctx.addIssue({ code: "custom", path, message: pinnedExpectation });
+        else if (c.environment === "production" && !hasDigest(value)) ctx.addIssue({ code: "custom", path, message: digestExpectation });
+      }
+    }
+    if (!c.docker.host.startsWith("unix://") && c.gateway.publicUrl === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "publicUrl"],
+        message: "the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)",
+      });
+    }
+    const ref = parseImageRef(c.image);
+    if (ref && ref.tag === undefined && c.api.version === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["api", "version"],
+        message: "the version the status endpoint reports, required when `image` has a digest but no tag",
+      });
+    }
+    if (c.redis.memoryMb < Math.ceil(c.redis.maxmemoryMb * 1.25)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["redis", "memoryMb"],
+        message: `at least ${Math.ceil(c.redis.maxmemoryMb * 1.25)} (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts`,
+      });
+    }
+    if (c.healthGate.timeoutSeconds < c.healthGate.attempts * c.healthGate.intervalSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["healthGate", "timeoutSeconds"],
+        message: `at least attempts x intervalSeconds = ${c.healthGate.attempts * c.healthGate.intervalSeconds}, or the gate can never pass`,
+      });
+    }
+  });
+
+export type TaskflowConfig = z.output<typeof configSchema>;

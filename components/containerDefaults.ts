@@ -1,0 +1,45 @@
+// Settings every TaskFlow container shares: labels that find (and clean up) a stack's
+// objects, bounded logs, and the least privilege a long-running service needs.
+import * as docker from "@pulumi/docker";
+import { TaskflowConfig } from "./config";
+
+export const LABEL_STACK = "taskflow.stack";
+export const LABEL_ROLE = "taskflow.role";
+
+export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
+  return [
+    { label: LABEL_STACK, value: stack },
+    { label: LABEL_ROLE, value: role },
+    { label: "taskflow.managed-by", value: "pulumi" },
+  ];
+}
+
+export function logOptions(logging: TaskflowConfig["logging"]) {
+  return {
+    logDriver: "json-file",
+    logOpts: { "max-size": logging.maxSize, "max-file": String(logging.maxFiles) },
+  };
+}
+
+/** Limits as the docker provider wants them: memory in MB, cpus as a decimal string. */
+export function limits(l: { memoryMb: number; cpus: number }) {
+  return { memory: l.memoryMb, memorySwap: l.memoryMb, cpus: String(l.cpus) };
+}
+
+/** Drop every capability, forbid privilege escalation (setuid binaries), restart on crash. */
+export function hardening(addCapabilities: string[] = []) {
+  return {
+    capabilities: { drops: ["ALL"], ...(addCapabilities.length ? { adds: addCapabilities } : {}) },
+    securityOpts: ["no-new-privileges:true"],
+    privileged: false,
+    restart: "unless-stopped",
+  };
+}
+
+/** Docker wants durations as Go strings ("5s"). */
+export const seconds = (n: number) => `${n}s`;
+
+/** The uid of a `uid[:gid]` user spec, for file ownership of uploads. */
+export function uidOf(user: string): string {
+  return user.split(":")[0];
+}

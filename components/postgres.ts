@@ -1,0 +1,79 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { TaskflowConfig } from "./config";
+import { postgresHealthcheckTest } from "./commands";
+import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
+
+export interface PostgresArgs {
+  stack: string;
+  settings: TaskflowConfig["postgres"];
+  logging: TaskflowConfig["logging"];
+  internalNetwork: pulumi.Input<string>;
+  /** Keep the data volume from being deleted (production). */
+  protectData: boolean;
+}
+
+/** Network alias the API uses; scoped to the stack's own internal network. */
+export const POSTGRES_HOST = "postgres";
+const PASSWORD_FILE = "/run/secrets/postgres-password";
+const DATA_DIR = "/var/lib/postgresql/data";
+const PGDATA = `${DATA_DIR}/pgdata`;
+export const BACKUP_DIR = `${DATA_DIR}/backups`;
+
+export class Postgres extends pulumi.ComponentResource {
+  public readonly password: pulumi.Output<string>;
+  public readonly container: docker.Container;
+  public readonly volume: docker.Volume;
+  public readonly host: pulumi.Output<string>;
+  public readonly databaseUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("taskflow:docker:Postgres", name, {}, opts);
+    const s = args.settings;
+    // No special characters: the password goes into a URL (DATABASE_URL) unescaped.
+    const password = new random.RandomPassword(`${name}-password`, { length: s.passwordLength, special: false }, { parent: this });
+    this.password = password.result;
+
+    this.volume = new docker.Volume(`${name}-volume`, { labels: labels(args.stack, "postgres-data") },
+      { parent: this, protect: args.protectData });
+
+    this.container = new docker.Container(`${name}-container`, {
+      image: s.image,
+      user: s.runAs,
+      envs: [`POSTGRES_USER=${s.user}`, `POSTGRES_DB=${s.database}`, `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`, `PGDATA=${PGDATA}`],
+      uploads: [{ file: PASSWORD_FILE, content: this.password, owner: uidOf(s.runAs), permissions: "0400" }],
+      // The volume's root is owned by the postgres uid (copied from the image), so the
+      // cluster (PGDATA) and the Backup's dumps (BACKUP_DIR) both live under it.
+      volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }],
+      networksAdvanced: [{ name: args.internalNetwork, aliases: [POSTGRES_HOST] }],
+      healthcheck: {
+        tests: postgresHealthcheckTest(s.user, s.database),
+        interval: seconds(5), timeout: seconds(3), retries: 5, startPeriod: seconds(20),
+      },
+      wait: true,
+      waitTimeout: 120,
+      // Postgres flushes and checkpoints on SIGTERM (smart shutdown); give it time.
+      stopSignal: "SIGTERM",
+      stopTimeout: 60,
+      destroyGraceSeconds: 60,
+      labels: labels(args.stack, "postgres"),
+      ...limits(s),
+      // Runs as its own uid from the start (no root entrypoint), so it needs no capability.
+      ...hardening(),
+      ...logOptions(args.logging),
+    }, {
+      parent: this,
+      // Two servers on one data directory corrupt it: stop the old before starting the new.
+      deleteBeforeReplace: true,
+      dependsOn: [this.volume],
+    });
+
+    this.host = pulumi.output(POSTGRES_HOST);
+    this.databaseUrl = pulumi.secret(pulumi.interpolate`postgresql://${s.user}:${this.password}@${POSTGRES_HOST}:5432/${s.database}`);
+    this.registerOutputs({
+      password: this.password, container: this.container, volume: this.volume,
+      host: this.host, databaseUrl: this.databaseUrl,
+    });
+  }
+}

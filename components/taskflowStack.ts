@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import { TaskflowConfig } from "./config";
+import { parseImageRef, versionOf } from "./imageRef";
+import { Api } from "./api";
+import { Backup } from "./backup";
+import { Cutover } from "./cutover";
+import { Gateway } from "./gateway";
+import { HealthGate } from "./healthGate";
+import { Networks } from "./networks";
+import { Postgres } from "./postgres";
+import { Redis } from "./redis";
+
+export interface TaskflowStackArgs {
+  /** The Pulumi stack name; labels every Docker object so a stack's objects can be found. */
+  stack: string;
+  config: TaskflowConfig;
+}
+
+/**
+ * The whole runtime on one Docker host, in rollout order:
+ * data stores -> (backup) -> migration -> replicas -> cutover -> health gate.
+ * The GitHub side of the release path is composed beside it in index.ts.
+ */
+export class TaskflowStack extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>;
+  public readonly image: pulumi.Output<string>;
+  public readonly version: pulumi.Output<string>;
+  public readonly replicaNames: pulumi.Output<string[]>;
+  public readonly databaseHost: pulumi.Output<string>;
+  public readonly cacheHost: pulumi.Output<string>;
+  public readonly gatewayContainer: pulumi.Output<string>;
+
+  constructor(name: string, args: TaskflowStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("taskflow:docker:TaskflowStack", name, {}, opts);
+    const c = args.config;
+    const stack = args.stack;
+    const dockerHost = c.docker.host;
+    const version = expectedVersion(c);
+
+    const networks = new Networks(`${name}-network`, { stack }, { parent: this });
+    const postgres = new Postgres(`${name}-postgres`, {
+      stack, settings: c.postgres, logging: c.logging, internalNetwork: networks.internal.name, protectData: c.protectData,
+    }, { parent: this });
+    const redis = new Redis(`${name}-redis`, {
+      stack, settings: c.redis, logging: c.logging, internalNetwork: networks.internal.name, protectData: c.protectData,
+    }, { parent: this });
+
+    const beforeMigration: pulumi.Resource[] = [postgres.container, redis.container];
+    if (c.backup.enabled) {
+      const backup = new Backup(`${name}-backup`, {
+        postgresContainer: postgres.container.name, image: c.image, keep: c.backup.keep, dockerHost, dependsOn: [postgres.container],
+      }, { parent: this });
+      beforeMigration.push(backup.command);
+    }
+
+    const api = new Api(`${name}-api`, {
+      stack, image: c.image, version, settings: c.api, logging: c.logging,
+      edgeNetwork: networks.edge.name, internalNetwork: networks.internal.name,
+      databaseUrl: postgres.databaseUrl, redisUrl: redis.url, dockerHost, migrationDependsOn: beforeMigration,
+    }, { parent: this });
+
+    const gateway = new Gateway(`${name}-gateway`, {
+      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath,
+    }, { parent: this });
+
+    const cutover = new Cutover(`${name}-cutover`, {
+      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: api.replicaNames,
+      apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, dockerHost,
+      dependsOn: [...api.replicas, gateway.container],
+    }, { parent: this });
+
+    new HealthGate(`${name}-health-gate`, {
+      gatewayUrl: gateway.url, expectedVersion: version, replicaNames: api.replicaNames,
+      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
+    }, { parent: this });
+
+    this.url = gateway.url;
+    this.image = pulumi.output(c.image);
+    this.version = pulumi.output(version);
+    this.replicaNames = api.replicaNames;
+    this.databaseHost = postgres.host;
+    this.cacheHost = redis.host;
+    this.gatewayContainer = gateway.container.name;
+    this.registerOutputs({
+      url: this.url, image: this.image, version: this.version, replicaNames: this.replicaNames,
+      databaseHost: this.databaseHost, cacheHost: this.cacheHost, gatewayContainer: this.gatewayContainer,
+    });
+  }
+}
+
+/** `api.version` when set, else the image tag (the pipeline tags images with the commit SHA). */
+export function expectedVersion(c: TaskflowConfig): string {
+  const fromTag = versionOf(parseImageRef(c.image)!);
+  const version = c.api.version ?? fromTag;
+  // The schema requires api.version for a digest-only image, so this cannot happen.
+  if (version === undefined) throw new Error("`api.version` is required when `image` has no tag");
+  return version;
+}

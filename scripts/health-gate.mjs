@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Health gate: passes when every replica and the gateway answer the health path with
+// 200 and report the expected version on the status path, `--attempts` rounds in a
+// row, within `--timeout` seconds. Exit 0 pass, 1 fail, 64 usage.
+// Replicas are probed from inside their own container (docker exec, python3, as the
+// Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it.
+import { spawnSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
+
+const USAGE = `usage: health-gate.mjs --gateway-url URL --expect-version V --port N
+  --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...`;
+
+export function parseArgs(argv) {
+  const opts = { replicas: [] };
+  const numeric = new Set(["port", "attempts", "interval", "timeout"]);
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (!flag?.startsWith("--") || value === undefined) throw new Error(`bad argument near ${flag ?? "(end)"}\n${USAGE}`);
+    const key = flag.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (key === "replica") opts.replicas.push(value);
+    else opts[key] = numeric.has(key) ? Number(value) : value;
+  }
+  for (const k of ["gatewayUrl", "expectVersion", "port", "healthPath", "statusPath", "attempts", "interval", "timeout"]) {
+    if (opts[k] === undefined || Number.isNaN(opts[k])) throw new Error(`missing or bad --${k}\n${USAGE}`);
+  }
+  if (opts.replicas.length === 0) throw new Error(`at least one --replica is required\n${USAGE}`);
+  return opts;
+}
+
+// Prints "<health status> <version>" for one base URL; run with python3 in the replica.
+export const REPLICA_PROBE_PY = [
+  "import json, sys, urllib.request",
+  "def get(url):",
+  "    try:",
+  "        r = urllib.request.urlopen(url, timeout=2)",
+  "        return r.status, r.read()",
+  "    except Exception as e:",
+  "        return getattr(e, 'code', 0), b''",
+  "health, _ = get(sys.argv[1] + sys.argv[2])",
+  "_, body = get(sys.argv[1] + sys.argv[3])",
+  "try:",
+  "    version = json.loads(body).get('version', '')",
+  "except Exception:",
+  "    version = ''",
+  "print(health, version)",
+].join("\n");
+
+export function replicaProbeArgv(replica, opts) {
+  return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY,
+    `http://127.0.0.1:${opts.port}`, opts.healthPath, opts.statusPath];
+}
+
+function probeReplica(replica, opts) {
+  const [cmd, ...args] = replicaProbeArgv(replica, opts);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) return { ok: false, why: `docker exec failed: ${(r.stderr || "").trim().split("\n").at(-1)}` };
+  const [status, version = ""] = r.stdout.trim().split(/\s+/);
+  return judge(Number(status), version, opts.expectVersion);
+}
+
+async function probeGateway(opts) {
+  const get = async (path) => {
+    const res = await fetch(new URL(path, opts.gatewayUrl), { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: await res.text() };
+  };
+  try {
+    const health = await get(opts.healthPath);
+    const status = await get(opts.statusPath);
+    let version = "";
+    try { version = JSON.parse(status.body).version ?? ""; } catch { /* judged below */ }
+    return judge(health.status, String(version), opts.expectVersion);
+  } catch (e) {
+    return { ok: false, why: `request failed: ${e.message}` };
+  }
+}
+
+export function judge(status, version, expected) {
+  if (status !== 200) return { ok: false, why: `health answered ${status || "nothing"}` };
+  if (version !== expected) return { ok: false, why: `reports version "${version}", expected "${expected}"` };
+  return { ok: true };
+}
+
+export async function runGate(opts, { probeOne = probeReplica, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {}) {
+  sleep ??= (s) => new Promise((r) => setTimeout(r, s * 1000));
+  const deadline = now() + opts.timeout * 1000;
+  let streak = 0;
+  let round = 0;
+  let lastFailures = [];
+  while (now() < deadline) {
+    round += 1;
+    const failures = [];
+    for (const replica of opts.replicas) {
+      const r = probeOne(replica, opts);
+      if (!r.ok) failures.push(`${replica}: ${r.why}`);
+    }
+    const gw = await probeGw(opts);
+    if (!gw.ok) failures.push(`gateway ${opts.gatewayUrl}: ${gw.why}`);
+    streak = failures.length === 0 ? streak + 1 : 0;
+    lastFailures = failures;
+    log(`health-gate: round ${round}: ${failures.length === 0 ? `pass (${streak}/${opts.attempts})` : `fail: ${failures.join("; ")}`}`);
+    if (streak >= opts.attempts) return true;
+    await sleep(opts.interval);
+  }
+  log(`health-gate: FAILED after ${opts.timeout}s: ${lastFailures.join("; ") || "not enough passing rounds in a row"}`);
+  return false;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`health-gate: ${e.message}`);
+    process.exit(64);
+  }
+  process.exit((await runGate(opts)) ? 0 : 1);
+}

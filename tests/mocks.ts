@@ -1,0 +1,152 @@
+// Runs the real program (index.ts) under Pulumi mocks and records every resource it
+// registers: inputs (plain and raw, to see secrets), options and dependencies as the
+// engine would receive them, by wrapping the mock monitor's registerResource.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { vi } from "vitest";
+import { parse } from "yaml";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+// Pulumi's wire markers for secret values (sdk/nodejs/runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  urn: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: Record<string, any>;
+  /** Inputs as sent on the wire: secrets wrapped in Pulumi's secret marker. */
+  raw: Record<string, any>;
+  parent: string;
+  dependencies: string[];
+  deleteBeforeReplace?: boolean;
+  replaceOnChanges: string[];
+  protect: boolean;
+}
+
+export interface ProgramRun {
+  resources: Recorded[];
+  outputs: Record<string, unknown>;
+  /** Stack outputs as the engine receives them, secrets still wrapped. */
+  rawOutputs: Record<string, unknown>;
+  /** Every generated password: none may appear outside a secret. */
+  generatedSecrets: string[];
+}
+
+const hex = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** Returns inputs plus the computed fields the real providers would fill in. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case "docker:index/container:Container":
+    case "docker:index/network:Network":
+    case "docker:index/volume:Volume":
+      // Pulumi auto-names these `<resource name>-<7 hex>`.
+      return { ...inputs, name: inputs.name ?? `${name}-${hex(name + JSON.stringify(inputs.image ?? ""), 7)}` };
+    case "docker:index/remoteImage:RemoteImage":
+      return { ...inputs, imageId: `sha256:${hex(inputs.name, 64)}`, repoDigest: "" };
+    case "random:index/randomPassword:RandomPassword":
+      return { ...inputs, result: `pw${hex(name, 30)}`, bcryptHash: "x" };
+    case "command:local:Command":
+      return { ...inputs, stdout: "", stderr: "" };
+    default:
+      return inputs;
+  }
+}
+
+/** Pulumi config map (`namespace:key -> string`) from a stack file. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return config;
+}
+
+export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+  const resources: Recorded[] = [];
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  await pulumi.runtime.setMocks({
+    newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+    call: (args) => args.inputs,
+  }, "taskflow", stack, false);
+
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => register(req, (err: any, res: any) => {
+    if (!err) {
+      const raw = req.getObject()?.toJavaScript() ?? {};
+      resources.push({
+        type: req.getType(), name: req.getName(), urn: res.getUrn(),
+        inputs: unwrapSecrets(raw), raw, parent: req.getParent(),
+        dependencies: req.getDependenciesList(),
+        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+        replaceOnChanges: req.getReplaceonchangesList(),
+        protect: req.getProtect(),
+      });
+    }
+    callback(err, res);
+  });
+
+  vi.resetModules();
+  const program = await import("../index");
+  const outputs: Record<string, unknown> = {};
+  const rawOutputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(program)) {
+    if (!pulumi.Output.isInstance(v)) continue;
+    outputs[k] = await promiseOf(v);
+    rawOutputs[k] = (await (v as any).isSecret) ? { [SIG_KEY]: SECRET_SIG, value: outputs[k] } : outputs[k];
+  }
+  await (pulumi.runtime as any).waitForRPCs();
+  const generatedSecrets = resources
+    .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+    .map((r) => `pw${hex(r.name, 30)}`);
+  return { resources, outputs, rawOutputs, generatedSecrets };
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+export function isSecretValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as any)[SIG_KEY] === SECRET_SIG;
+}
+
+export function unwrapSecrets(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  return v;
+}
+
+/** Paths (a.b[0].c) where `needle` occurs in a string that is not inside a secret. */
+export function plainOccurrences(v: any, needle: string, at = ""): string[] {
+  if (isSecretValue(v)) return [];
+  if (typeof v === "string") return v.includes(needle) ? [at || "(value)"] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => plainOccurrences(x, needle, `${at}[${i}]`));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => plainOccurrences(x, needle, at ? `${at}.${k}` : k));
+  return [];
+}
+
+export function find(run: ProgramRun, type: string, name: string): Recorded {
+  const r = run.resources.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}; registered: ${run.resources.map((x) => x.name).join(", ")}`);
+  return r;
+}
+
+export function ofType(run: ProgramRun, type: string): Recorded[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export const T = {
+  container: "docker:index/container:Container",
+  network: "docker:index/network:Network",
+  volume: "docker:index/volume:Volume",
+  image: "docker:index/remoteImage:RemoteImage",
+  command: "command:local:Command",
+  password: "random:index/randomPassword:RandomPassword",
+};
