@@ -33,7 +33,9 @@ export class Postgres extends pulumi.ComponentResource {
     const s = args.settings;
     // No special characters: the password goes into a URL (DATABASE_URL) unescaped.
     const password = new random.RandomPassword(`${name}-password`, { length: s.passwordLength, special: false }, { parent: this });
-    this.password = password.result;
+    // Secret here, not only by the provider's additionalSecretOutputs: every value
+    // derived from it (uploads, URLs, envs) is then secret on every code path.
+    this.password = pulumi.secret(password.result);
 
     this.volume = new docker.Volume(`${name}-volume`, { labels: labels(args.stack, "postgres-data") },
       { parent: this, protect: args.protectData });

@@ -28,7 +28,9 @@ export class Redis extends pulumi.ComponentResource {
     super("taskflow:docker:Redis", name, {}, opts);
     const s = args.settings;
     const password = new random.RandomPassword(`${name}-password`, { length: s.passwordLength, special: false }, { parent: this });
-    this.password = password.result;
+    // Secret here, not only by the provider's additionalSecretOutputs: every value
+    // derived from it (uploads, URLs, envs) is then secret on every code path.
+    this.password = pulumi.secret(password.result);
     const conf = pulumi.secret(this.password.apply((p) =>
       renderRedisConf({ password: p, maxmemoryMb: s.maxmemoryMb, maxmemoryPolicy: s.maxmemoryPolicy, appendonly: s.appendonly })));
 

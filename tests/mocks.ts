@@ -67,8 +67,12 @@ export function stackFileConfig(stack: string): Record<string, string> {
   return config;
 }
 
+/** What the last runProgram registered, also when the program threw. */
+export const registrations: Recorded[] = [];
+
 export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
-  const resources: Recorded[] = [];
+  registrations.length = 0;
+  const resources = registrations;
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks({
     newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
@@ -98,14 +102,14 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   const rawOutputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program)) {
     if (!pulumi.Output.isInstance(v)) continue;
-    outputs[k] = await promiseOf(v);
+    outputs[k] = await promiseOf(v as pulumi.Output<unknown>);
     rawOutputs[k] = (await (v as any).isSecret) ? { [SIG_KEY]: SECRET_SIG, value: outputs[k] } : outputs[k];
   }
   await (pulumi.runtime as any).waitForRPCs();
   const generatedSecrets = resources
     .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
     .map((r) => `pw${hex(r.name, 30)}`);
-  return { resources, outputs, rawOutputs, generatedSecrets };
+  return { resources: [...resources], outputs, rawOutputs, generatedSecrets };
 }
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {

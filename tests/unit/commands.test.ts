@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { backupArgv, BACKUP_SCRIPT, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components/commands";
+import { renderCaddyfile } from "../../components/caddyfile";
+import { renderRedisConf } from "../../components/redisConf";
+
+describe("command argument lists", () => {
+  it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
+    expect(migrationArgv({ image: "sha256:abc", network: "net-int", stack: "dev", user: "10001:10001", memoryMb: 256, command: ["alembic", "upgrade", "head"] }))
+      .toEqual(["docker", "run", "--rm", "--network", "net-int", "--label", "taskflow.stack=dev", "--label", "taskflow.role=migration",
+        "--user", "10001:10001", "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--memory", "256m",
+        "-e", "DATABASE_URL", "-e", "REDIS_URL", "sha256:abc", "alembic", "upgrade", "head"]);
+  });
+
+  it("reloads the gateway from stdin through Caddy's local admin endpoint", () => {
+    expect(cutoverArgv("gw-1")).toEqual(["docker", "exec", "-i", "gw-1", "caddy", "reload", "--config", "/dev/stdin",
+      "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"]);
+  });
+
+  it("gates on every replica by name", () => {
+    expect(healthGateArgv({ gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", replicas: ["a", "b"], port: 8000,
+      healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60 }))
+      .toEqual(["node", "scripts/health-gate.mjs", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
+        "--port", "8000", "--health-path", "/health", "--status-path", "/api/v1/status", "--attempts", "3",
+        "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
+  });
+
+  it("dumps inside the Postgres container with a fixed script and its settings as environment", () => {
+    expect(backupArgv("pg-1", "/var/lib/postgresql/data/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/data/backups",
+      "-e", "KEEP=30", "pg-1", "sh", "-c", BACKUP_SCRIPT]);
+    expect(BACKUP_SCRIPT).toContain("--format=custom");
+    expect(BACKUP_SCRIPT).toContain('pg_restore --list "$f"');
+  });
+
+  it("reads the Redis password from a file at check time, never from the check itself", () => {
+    expect(REDIS_HEALTHCHECK_TEST.join(" ")).toContain("$(cat /run/secrets/redis-password)");
+  });
+});
+
+describe("renderCaddyfile", () => {
+  const base = { listenPort: 8080, healthPath: "/health", healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10 };
+
+  it("answers 503 before the first release and keeps its own health endpoint", () => {
+    const text = renderCaddyfile({ ...base, upstreams: [] });
+    expect(text).toContain('respond "no release deployed yet" 503');
+    expect(text).toContain("handle /__gateway/health {");
+    expect(text).not.toContain("reverse_proxy");
+  });
+
+  it("proxies to exactly the given replicas with active checks, retries and a drain period", () => {
+    const text = renderCaddyfile({ ...base, upstreams: ["api-a:8000", "api-b:8000"] });
+    expect(text).toContain("reverse_proxy api-a:8000 api-b:8000 {");
+    for (const line of ["health_uri /health", "health_interval 2s", "lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", ":8080 {"]) {
+      expect(text).toContain(line);
+    }
+  });
+});
+
+describe("renderRedisConf", () => {
+  it("sets the password, memory bound, eviction and persistence", () => {
+    expect(renderRedisConf({ password: "p", maxmemoryMb: 64, maxmemoryPolicy: "allkeys-lru", appendonly: true }).split("\n"))
+      .toEqual(expect.arrayContaining(["requirepass p", "maxmemory 64mb", "maxmemory-policy allkeys-lru", "appendonly yes", "dir /data"]));
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../components/config";
+import { registrations, runProgram, stackFileConfig } from "../mocks";
+
+/** A stack file's config with one key changed: `api.replicas` edits inside the object. */
+function withKey(stack: string, key: string, value: unknown): Record<string, string> {
+  const config = stackFileConfig(stack);
+  const [top, ...rest] = key.split(".");
+  const full = `taskflow:${top}`;
+  if (rest.length === 0) {
+    if (value === undefined) delete config[full];
+    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    return config;
+  }
+  const obj = config[full] ? JSON.parse(config[full]) : {};
+  let at = obj;
+  for (const k of rest.slice(0, -1)) at = at[k] ??= {};
+  if (value === undefined) delete at[rest.at(-1)!];
+  else at[rest.at(-1)!] = value;
+  config[full] = JSON.stringify(obj);
+  return config;
+}
+
+function problemsOf(config: Record<string, string>, secretKeys: string[] = []): string[] {
+  try {
+    loadConfig(config, secretKeys);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+const DIGEST = "sha256:" + "a".repeat(64);
+
+describe("loadConfig", () => {
+  it.each(["dev", "staging", "production"])("accepts the shipped %s stack file", (stack) => {
+    expect(problemsOf(stackFileConfig(stack))).toEqual([]);
+  });
+
+  it("fills every default in one place", () => {
+    const c = loadConfig(stackFileConfig("dev"));
+    expect(c.api.healthPath).toBe("/health");
+    expect(c.api.migrationCommand).toEqual(["alembic", "upgrade", "head"]);
+    expect(c.healthGate).toEqual({ attempts: 3, intervalSeconds: 1, timeoutSeconds: 60 });
+    expect(c.backup).toEqual({ enabled: false, keep: 14 });
+    expect(c.docker.host).toBe("unix:///var/run/docker.sock");
+  });
+
+  // Each row: stack, key changed, new value, the exact problem line.
+  describe.each([
+    ["dev", "image", undefined, 'taskflow:image: got nothing (the key is missing); expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
+    ["dev", "environment", "prod", 'taskflow:environment: got "prod"; expected one of dev, staging, production'],
+    ["dev", "api.replicas", 0, "taskflow:api.replicas: got 0; expected a whole number from 1 to 20"],
+    ["dev", "api.replicas", 21, "taskflow:api.replicas: got 21; expected a whole number from 1 to 20"],
+    ["dev", "api.replicas", 2.5, "taskflow:api.replicas: got 2.5; expected a whole number from 1 to 20"],
+    ["dev", "api.replicas", "three", 'taskflow:api.replicas: got "three"; expected a whole number from 1 to 20'],
+    ["staging", "image", "ghcr.io/taskflow/taskflow-api:latest", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:latest"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
+    ["staging", "image", "ghcr.io/taskflow/taskflow-api", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
+    ["staging", "postgres.image", "postgres:15", 'taskflow:postgres.image: got "postgres:15"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
+    ["production", "image", "ghcr.io/taskflow/taskflow-api:3f2a9c1", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)'],
+    ["dev", "image", "taskflow-api@sha256:abc", 'taskflow:image: got "taskflow-api@sha256:abc"; expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
+    ["dev", "image", `taskflow-api@${DIGEST}`, "taskflow:api.version: got nothing (the key is missing); expected the version the status endpoint reports, required when `image` has a digest but no tag"],
+    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github'],
+    ["dev", "api.replicaz", 3, "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env"],
+    ["dev", "gateway.hostPort", 70000, "taskflow:gateway.hostPort: got 70000; expected a whole number from 1 to 65535"],
+    ["dev", "api.user", "root", 'taskflow:api.user: got "root"; expected a non-root user: a name or uid[:gid], never root or 0'],
+    ["dev", "api.user", "0:0", 'taskflow:api.user: got "0:0"; expected a non-root user: a name or uid[:gid], never root or 0'],
+    ["dev", "api.healthPath", "health", 'taskflow:api.healthPath: got "health"; expected an absolute URL path such as /health (no spaces, no query string)'],
+    ["dev", "api.migrationCommand", [], "taskflow:api.migrationCommand: got []; expected a non-empty list of command words, e.g. [alembic, upgrade, head]"],
+    ["dev", "redis.memoryMb", 70, "taskflow:redis.memoryMb: got 70; expected at least 80 (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts"],
+    ["dev", "healthGate.intervalSeconds", 30, "taskflow:healthGate.timeoutSeconds: got 60; expected at least attempts x intervalSeconds = 90, or the gate can never pass"],
+    ["dev", "docker.host", "localhost:2375", 'taskflow:docker.host: got "localhost:2375"; expected a Docker host: unix:///path, tcp://host:port or ssh://user@host'],
+    ["dev", "docker.host", "ssh://deploy@box", "taskflow:gateway.publicUrl: got nothing (the key is missing); expected the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)"],
+    ["dev", "postgres.database", "Task-Flow", 'taskflow:postgres.database: got "Task-Flow"; expected a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters'],
+    ["dev", "logging.maxSize", "10MB", 'taskflow:logging.maxSize: got "10MB"; expected a size such as 10m or 1g (a number followed by k, m or g)'],
+    ["dev", "redis.maxmemoryPolicy", "lru", 'taskflow:redis.maxmemoryPolicy: got "lru"; expected a Redis maxmemory-policy such as allkeys-lru or noeviction'],
+    ["dev", "protectData", "yes", 'taskflow:protectData: got "yes"; expected true or false'],
+  ])("%s stack with %s = %j", (stack, key, value, message) => {
+    it("is refused with a message naming the key, the value and what is expected", () => {
+      expect(problemsOf(withKey(stack, key, value))).toContain(message);
+    });
+  });
+
+  it("lists every problem in one error, not just the first", () => {
+    let config = withKey("dev", "api.replicas", 0);
+    config = { ...config, "taskflow:gateway": JSON.stringify({ ...JSON.parse(config["taskflow:gateway"]), hostPort: 0 }) };
+    delete config["taskflow:image"];
+    const error = (() => { try { loadConfig(config); } catch (e) { return e as ConfigError; } })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(3);
+    expect(error!.message).toMatch(/^Invalid stack config \(3 problems\):\n {2}- taskflow:/);
+  });
+
+  it("never prints the value of a key Pulumi marks secret", () => {
+    const config = { ...stackFileConfig("dev"), "taskflow:github": JSON.stringify({ token: "ghp_supersecret" }) };
+    const problems = problemsOf(config, ["taskflow:github"]);
+    expect(problems.join("\n")).not.toContain("ghp_supersecret");
+    expect(problems).toContain("taskflow:github.token: unknown key (got [secret]); expected one of: enabled");
+  });
+
+  it("ignores other namespaces' keys (docker:host, pulumi:tags)", () => {
+    expect(problemsOf({ ...stackFileConfig("dev"), "docker:host": "unix:///x", "pulumi:tags": "{}" })).toEqual([]);
+  });
+
+  it("registers no resource when the config is bad", async () => {
+    const run = runProgram("dev", withKey("dev", "api.replicas", 0));
+    await expect(run).rejects.toThrow(/taskflow:api.replicas: got 0/);
+    expect(registrations).toEqual([]);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script, exercised as it runs in command resources
+import { judge, parseArgs, replicaProbeArgv, runGate } from "../../scripts/health-gate.mjs";
+
+const opts = { gatewayUrl: "http://127.0.0.1:8080", expectVersion: "v2", port: 8000, healthPath: "/health",
+  statusPath: "/api/v1/status", attempts: 3, interval: 1, timeout: 10, replicas: ["a", "b"] };
+
+/** A fake clock: sleeping advances time instantly. */
+function clock() {
+  let t = 0;
+  return { now: () => t, sleep: async (s: number) => { t += s * 1000; } };
+}
+
+describe("health gate", () => {
+  it("passes after `attempts` passing rounds in a row", async () => {
+    let calls = 0;
+    const ok = await runGate(opts, { ...clock(), log: () => {}, probeOne: () => { calls++; return { ok: true }; }, probeGw: async () => ({ ok: true }) });
+    expect(ok).toBe(true);
+    expect(calls).toBe(3 * 2);
+  });
+
+  it("starts counting again after a failing round", async () => {
+    const results = [true, true, false, true, true, true];
+    let round = 0;
+    const logs: string[] = [];
+    const ok = await runGate({ ...opts, replicas: ["a"] }, {
+      ...clock(), log: (l: string) => logs.push(l),
+      probeOne: () => ({ ok: true }),
+      probeGw: async () => (results[round++] ? { ok: true } : { ok: false, why: "health answered 503" }),
+    });
+    expect(ok).toBe(true);
+    expect(round).toBe(6);
+    expect(logs[2]).toBe("health-gate: round 3: fail: gateway http://127.0.0.1:8080: health answered 503");
+  });
+
+  it("fails at the timeout, naming what failed", async () => {
+    const logs: string[] = [];
+    const ok = await runGate(opts, { ...clock(), log: (l: string) => logs.push(l),
+      probeOne: (r: string) => (r === "b" ? { ok: false, why: 'reports version "v1", expected "v2"' } : { ok: true }),
+      probeGw: async () => ({ ok: true }) });
+    expect(ok).toBe(false);
+    expect(logs.at(-1)).toBe('health-gate: FAILED after 10s: b: reports version "v1", expected "v2"');
+  });
+
+  it.each([
+    [200, "v2", { ok: true }],
+    [503, "v2", { ok: false, why: "health answered 503" }],
+    [0, "", { ok: false, why: "health answered nothing" }],
+    [200, "v1", { ok: false, why: 'reports version "v1", expected "v2"' }],
+  ])("judges status %s version %j", (status, version, expected) => {
+    expect(judge(status, version, "v2")).toEqual(expected);
+  });
+
+  it("probes a replica from inside its container with the given paths", () => {
+    expect(replicaProbeArgv("api-1", opts).filter((_: string, i: number) => i !== 5))
+      .toEqual(["docker", "exec", "api-1", "python3", "-c", "http://127.0.0.1:8000", "/health", "/api/v1/status"]);
+  });
+
+  it("refuses a call without replicas", () => {
+    expect(() => parseArgs(["--gateway-url", "u", "--expect-version", "v", "--port", "1", "--health-path", "/h",
+      "--status-path", "/s", "--attempts", "1", "--interval", "1", "--timeout", "5"])).toThrow(/at least one --replica/);
+  });
+});

@@ -1,0 +1,204 @@
+// Runs the real program for each shipped stack file under mocks and asserts what it
+// declares: resources and key inputs, options, networks, ports, secrets and ordering.
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
+import { loadConfig, TaskflowConfig } from "../../components/config";
+import { find, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
+
+const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
+
+describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
+  let run: ProgramRun;
+  let config: TaskflowConfig;
+  const replicas = () => ofType(run, T.container).filter((r) => r.name.startsWith("taskflow-api-replica-"));
+  const container = (name: string) => find(run, T.container, name);
+  const command = (name: string) => find(run, T.command, name);
+
+  beforeAll(async () => {
+    config = loadConfig(stackFileConfig(stack));
+    run = await runProgram(stack, stackFileConfig(stack));
+  });
+
+  it("declares the whole runtime and nothing else", () => {
+    const names = run.resources.filter((r) => !r.type.startsWith("taskflow:")).map((r) => `${r.type} ${r.name}`).sort();
+    const expected = [
+      `${T.command} taskflow-api-migration`,
+      `${T.command} taskflow-cutover-reload`,
+      `${T.command} taskflow-health-gate-check`,
+      ...(config.backup.enabled ? [`${T.command} taskflow-backup-dump`] : []),
+      ...Array.from({ length: config.api.replicas }, (_, i) => `${T.container} taskflow-api-replica-${i}`),
+      `${T.container} taskflow-gateway-container`,
+      `${T.container} taskflow-postgres-container`,
+      `${T.container} taskflow-redis-container`,
+      `${T.image} taskflow-api-image`,
+      `${T.network} taskflow-network-edge`,
+      `${T.network} taskflow-network-internal`,
+      `${T.volume} taskflow-gateway-config`,
+      `${T.volume} taskflow-postgres-volume`,
+      `${T.volume} taskflow-redis-volume`,
+      `${T.password} taskflow-postgres-password`,
+      `${T.password} taskflow-redis-password`,
+      "pulumi:providers:docker docker",
+    ].sort();
+    expect(names).toEqual(expected);
+  });
+
+  it("runs the configured number of replicas", () => {
+    expect(replicas()).toHaveLength({ dev: 1, staging: 2, production: 3 }[stack]!);
+  });
+
+  it("gives every resource a parent inside the TaskflowStack (except the stack and provider)", () => {
+    const stackUrn = find(run, "taskflow:docker:TaskflowStack", "taskflow").urn;
+    const urns = new Set(run.resources.map((r) => r.urn));
+    for (const r of run.resources) {
+      if (r.name === "taskflow" || r.type === "pulumi:providers:docker") continue;
+      expect(urns.has(r.parent) || r.parent === stackUrn, `${r.name} has parent ${r.parent}`).toBe(true);
+    }
+  });
+
+  it("replaces replicas create-before-delete, gated by health, with no fixed name or host port", () => {
+    for (const r of replicas()) {
+      expect(r.deleteBeforeReplace).toBe(false);
+      expect(r.replaceOnChanges).toEqual(REPLICA_REPLACE_ON_CHANGES);
+      expect(r.replaceOnChanges).toEqual(expect.arrayContaining(["image", "envs", "healthcheck"]));
+      expect(r.inputs).not.toHaveProperty("name");
+      expect(r.inputs).not.toHaveProperty("ports");
+      expect(r.inputs.wait).toBe(true);
+      expect(r.inputs.waitTimeout).toBe(config.api.waitTimeoutSeconds);
+      // The image id of the RemoteImage: a tag re-pointed elsewhere is a new id, so a rollout.
+      expect(r.inputs.image).toMatch(/^sha256:[a-f0-9]{64}$/);
+      expect(r.dependencies).toContain(find(run, T.image, "taskflow-api-image").urn);
+    }
+  });
+
+  it("hardens and bounds every replica", () => {
+    for (const r of replicas()) {
+      expect(r.inputs).toMatchObject({
+        user: config.api.user,
+        restart: "unless-stopped",
+        securityOpts: ["no-new-privileges:true"],
+        capabilities: { drops: ["ALL"] },
+        privileged: false,
+        readOnly: true,
+        memory: config.api.memoryMb,
+        cpus: String(config.api.cpus),
+        destroyGraceSeconds: config.api.destroyGraceSeconds,
+        stopSignal: "SIGTERM",
+        logDriver: "json-file",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+      });
+      expect(r.inputs.user).not.toMatch(/^(root|0)(:|$)/);
+    }
+  });
+
+  it("keeps the image on the host after a rollout, for a fast rollback", () => {
+    expect(find(run, T.image, "taskflow-api-image").inputs).toMatchObject({ name: config.image, keepLocally: true });
+  });
+
+  it("points the Docker HEALTHCHECK and Caddy's active checks at the same endpoint", () => {
+    for (const r of replicas()) {
+      expect(r.inputs.healthcheck.tests.at(-1)).toBe(`http://127.0.0.1:${config.api.port}${config.api.healthPath}`);
+    }
+    expect(command("taskflow-cutover-reload").inputs.stdin).toContain(`health_uri ${config.api.healthPath}`);
+  });
+
+  it("attaches the data stores only to the internal network, which has no route out", () => {
+    const internal = find(run, T.network, "taskflow-network-internal");
+    expect(internal.inputs.internal).toBe(true);
+    for (const name of ["taskflow-postgres-container", "taskflow-redis-container"]) {
+      const c = container(name);
+      expect(c.inputs.networksAdvanced).toHaveLength(1);
+      expect(c.dependencies).toContain(internal.urn);
+      expect(c.inputs.networksAdvanced[0].name).toMatch(/^taskflow-network-internal-[a-f0-9]{7}$/);
+      expect(c.inputs).not.toHaveProperty("ports");
+    }
+    expect(find(run, T.network, "taskflow-network-edge").inputs.internal).toBe(false);
+  });
+
+  it("publishes exactly one host port: the gateway's", () => {
+    const published = ofType(run, T.container).flatMap((c) => (c.inputs.ports ?? []).map((p: any) => ({ c: c.name, ...p })));
+    expect(published).toEqual([{ c: "taskflow-gateway-container", internal: config.gateway.listenPort, external: config.gateway.hostPort, ip: config.gateway.bindAddress, protocol: "tcp" }]);
+  });
+
+  it("keeps generated passwords secret: in no plain input, command or output", () => {
+    expect(run.generatedSecrets).toHaveLength(2);
+    for (const secret of run.generatedSecrets) {
+      for (const r of run.resources) {
+        expect(plainOccurrences(r.raw, secret), `${r.name} holds a password in plain text`).toEqual([]);
+      }
+      for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
+      expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
+      // ...while the containers that need it do get it (as a secret).
+      expect(JSON.stringify(container("taskflow-api-replica-0").inputs.envs)).toContain(secret);
+    }
+  });
+
+  it("passes connection strings to the migration through its environment, not its command", () => {
+    const migration = command("taskflow-api-migration");
+    expect(migration.inputs.environment.DATABASE_URL).toMatch(/^postgresql:\/\/taskflow:pw[a-f0-9]+@postgres:5432\/taskflow$/);
+    expect(argvOf(migration)).toEqual(expect.arrayContaining(["-e", "DATABASE_URL"]));
+    expect(argvOf(migration).join(" ")).not.toContain("postgresql://");
+  });
+
+  it("migrates after the data stores (and backup) and before any replica, gates after the cutover", () => {
+    const migration = command("taskflow-api-migration");
+    expect(migration.dependencies).toEqual(expect.arrayContaining([container("taskflow-postgres-container").urn, container("taskflow-redis-container").urn]));
+    if (config.backup.enabled) expect(migration.dependencies).toContain(command("taskflow-backup-dump").urn);
+    for (const r of replicas()) expect(r.dependencies).toContain(migration.urn);
+    const cutover = command("taskflow-cutover-reload");
+    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), container("taskflow-gateway-container").urn]));
+    expect(command("taskflow-health-gate-check").dependencies).toContain(cutover.urn);
+  });
+
+  it("stops a data store before starting its replacement (one server per volume)", () => {
+    expect(container("taskflow-postgres-container").deleteBeforeReplace).toBe(true);
+    expect(container("taskflow-redis-container").deleteBeforeReplace).toBe(true);
+  });
+
+  it("protects data volumes exactly when the stack says so", () => {
+    for (const v of ["taskflow-postgres-volume", "taskflow-redis-volume"]) {
+      expect(find(run, T.volume, v).protect).toBe(stack === "production");
+    }
+  });
+
+  it("runs the health gate over every current replica and the gateway", () => {
+    const argv = argvOf(command("taskflow-health-gate-check"));
+    const names = run.outputs.replicaNames as string[];
+    expect(argv.slice(0, 2)).toEqual(["node", "scripts/health-gate.mjs"]);
+    expect(argv.filter((_, i) => argv[i - 1] === "--replica")).toEqual(names);
+    expect(argv[argv.indexOf("--expect-version") + 1]).toBe(run.outputs.version);
+    expect(argv[argv.indexOf("--attempts") + 1]).toBe(String(config.healthGate.attempts));
+  });
+
+  it("loads the current replicas into the gateway", () => {
+    const cutover = command("taskflow-cutover-reload");
+    const names = run.outputs.replicaNames as string[];
+    expect(argvOf(cutover)).toEqual(["docker", "exec", "-i", run.outputs.gatewayContainer, "caddy", "reload", "--config", "/dev/stdin",
+      "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"]);
+    expect(cutover.inputs.stdin).toContain(`reverse_proxy ${names.map((n) => `${n}:${config.api.port}`).join(" ")} {`);
+    expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-container").inputs.id ?? expect.anything(), names]);
+  });
+
+  it("sends every Docker command to the configured host", () => {
+    for (const c of ofType(run, T.command)) expect(c.inputs.environment.DOCKER_HOST).toBe(config.docker.host);
+    expect(find(run, "pulumi:providers:docker", "docker").inputs.host).toBe(config.docker.host);
+  });
+
+  it("labels every container, network and volume with its stack", () => {
+    for (const r of [...ofType(run, T.container), ...ofType(run, T.network), ...ofType(run, T.volume)]) {
+      expect(r.inputs.labels).toEqual(expect.arrayContaining([{ label: "taskflow.stack", value: stack }]));
+    }
+  });
+
+  it("exports the URL, image, version, replica names and data store hosts", () => {
+    expect(run.outputs).toEqual({
+      url: config.gateway.publicUrl ?? `http://127.0.0.1:${config.gateway.hostPort}`,
+      image: config.image,
+      version: config.image.split(":")[config.image.includes("://") ? 2 : 1].split("@")[0],
+      replicaNames: replicas().map((r) => expect.stringMatching(new RegExp(`^${r.name}-[a-f0-9]{7}$`))),
+      databaseHost: "postgres",
+      cacheHost: "redis",
+      gatewayContainer: expect.stringMatching(/^taskflow-gateway-container-[a-f0-9]{7}$/),
+    });
+  });
+});
