@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the local images the dev stack and the rehearsal use (no registry here):
+# a Debian bookworm base from debootstrap, then Postgres, Redis, Caddy and the fixture
+# API tags FROM it. Idempotent: an image is rebuilt only when its inputs change (the
+# hash of its build context, build args and base image is kept as a label).
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/build-images.sh [--help]
+Builds taskflow-base:bookworm, taskflow-postgres:15, taskflow-redis:7,
+taskflow-caddy:2.6 and taskflow-api:{v1,v2,never-healthy,bad-migration,flaky}
+on the local Docker engine, skipping images whose inputs have not changed.
+Needs: docker (engine running), debootstrap (only when the base image is missing).
+Env: TASKFLOW_CACHE (default ~/.cache/taskflow) keeps the debootstrap tree.
+Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing.
+USAGE
+}
+[ "${1:-}" = "--help" ] && { usage; exit 0; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${TASKFLOW_CACHE:-$HOME/.cache/taskflow}"
+base=taskflow-base:bookworm
+
+command -v docker >/dev/null || { echo "build-images: docker is not installed" >&2; exit 2; }
+docker info >/dev/null 2>&1 || { echo "build-images: no Docker engine answers" >&2; exit 2; }
+
+ensure_base() {
+  if docker image inspect "$base" >/dev/null 2>&1; then
+    echo "build-images: $base present"
+    return
+  fi
+  command -v debootstrap >/dev/null || { echo "build-images: debootstrap is not installed" >&2; exit 2; }
+  local tree="$cache/rootfs-bookworm"
+  if [ ! -f "$tree/.complete" ]; then
+    echo "build-images: debootstrap bookworm into $tree (a few minutes, once)"
+    rm -rf "$tree" && mkdir -p "$cache"
+    debootstrap --variant=minbase bookworm "$tree" >"$cache/debootstrap.log" 2>&1 \
+      || { echo "build-images: debootstrap failed, see $cache/debootstrap.log" >&2; exit 1; }
+    touch "$tree/.complete"
+  fi
+  tar -C "$tree" --exclude=./.complete -c . | docker import - "$base" >/dev/null
+  echo "build-images: imported $base"
+}
+
+# build NAME:TAG CONTEXT [--build-arg K=V ...]
+build() {
+  local image="$1" context="$2"
+  shift 2
+  local hash current
+  hash="$( (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum; printf '%s\n' "$@"; docker image inspect -f '{{.Id}}' "$base") | sha256sum | cut -c1-16)"
+  current="$(docker image inspect -f '{{index .Config.Labels "taskflow.inputs"}}' "$image" 2>/dev/null || true)"
+  if [ "$current" = "$hash" ]; then
+    echo "build-images: $image up to date"
+    return
+  fi
+  echo "build-images: building $image"
+  local log="$cache/build-${image//[:\/]/-}.log"
+  mkdir -p "$cache"
+  if ! docker build --label "taskflow.inputs=$hash" -t "$image" "$@" "$context" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "build-images: building $image failed (full log: $log)" >&2
+    exit 1
+  fi
+}
+
+ensure_base
+build taskflow-postgres:15 "$root/images/postgres"
+build taskflow-redis:7 "$root/images/redis"
+build taskflow-caddy:2.6 "$root/images/caddy"
+api="$root/tests/fixtures/api"
+build taskflow-api:v1 "$api" --build-arg VERSION=v1 --build-arg SCHEMA=1
+build taskflow-api:v2 "$api" --build-arg VERSION=v2 --build-arg SCHEMA=2
+build taskflow-api:never-healthy "$api" --build-arg VERSION=never-healthy --build-arg MODE=never-healthy
+build taskflow-api:bad-migration "$api" --build-arg VERSION=bad-migration --build-arg MODE=bad-migration
+build taskflow-api:flaky "$api" --build-arg VERSION=flaky --build-arg MODE=flaky
+echo "build-images: done"
