@@ -1,18 +1,16 @@
 // Runs the real program (index.ts) under Pulumi mocks and records every resource it
 // registers: inputs (plain and raw, to see secrets), options and dependencies as the
-// engine would receive them, by wrapping the mock monitor's registerResource.
+// engine would receive them (see support/monitor.ts).
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
-import { parse } from "yaml";
+import { watchRegistrations } from "./support/monitor";
+import { isSecretValue, SECRET_SIG, SIG_KEY, unwrapSecrets } from "./support/secrets";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { isSecretValue, unwrapSecrets };
 
-// Pulumi's wire markers for secret values (sdk/nodejs/runtime/rpc.ts).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export { ROOT, stackFileConfig } from "./support/stackConfig";
+
 
 export interface Recorded {
   type: string;
@@ -59,14 +57,6 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   }
 }
 
-/** Pulumi config map (`namespace:key -> string`) from a stack file. */
-export function stackFileConfig(stack: string): Record<string, string> {
-  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-  const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
-  return config;
-}
-
 /** What the last runProgram registered, also when the program threw. */
 export const registrations: Recorded[] = [];
 
@@ -79,22 +69,11 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     call: (args) => args.inputs,
   }, "taskflow", stack, false);
 
-  const monitor = pulumi.runtime.getMonitor() as any;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => register(req, (err: any, res: any) => {
-    if (!err) {
-      const raw = req.getObject()?.toJavaScript() ?? {};
-      resources.push({
-        type: req.getType(), name: req.getName(), urn: res.getUrn(),
-        inputs: unwrapSecrets(raw), raw, parent: req.getParent(),
-        dependencies: req.getDependenciesList(),
-        deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
-        replaceOnChanges: req.getReplaceonchangesList(),
-        protect: req.getProtect(),
-      });
-    }
-    callback(err, res);
-  });
+  watchRegistrations(() => {}, (r, urn) => resources.push({
+    type: r.type, name: r.name, urn, inputs: unwrapSecrets(r.raw), raw: r.raw, parent: r.parent,
+    dependencies: r.dependencies, deleteBeforeReplace: r.deleteBeforeReplace,
+    replaceOnChanges: r.replaceOnChanges, protect: r.protect,
+  }));
 
   vi.resetModules();
   const program = await import("../index");
@@ -114,17 +93,6 @@ export async function runProgram(stack: string, config: Record<string, string>, 
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
-}
-
-export function isSecretValue(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as any)[SIG_KEY] === SECRET_SIG;
-}
-
-export function unwrapSecrets(v: any): any {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (isSecretValue(v)) return unwrapSecrets(v.value);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  return v;
 }
 
 /** Paths (a.b[0].c) where `needle` occurs in a string that is not inside a secret. */

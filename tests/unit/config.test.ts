@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../components/config";
 import { registrations, runProgram, stackFileConfig } from "../mocks";
+import { withSetting } from "../support/stackConfig";
 
 /** A stack file's config with one key changed: `api.replicas` edits inside the object. */
-function withKey(stack: string, key: string, value: unknown): Record<string, string> {
-  const config = stackFileConfig(stack);
-  const [top, ...rest] = key.split(".");
-  const full = `taskflow:${top}`;
-  if (rest.length === 0) {
-    if (value === undefined) delete config[full];
-    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
-    return config;
-  }
-  const obj = config[full] ? JSON.parse(config[full]) : {};
-  let at = obj;
-  for (const k of rest.slice(0, -1)) at = at[k] ??= {};
-  if (value === undefined) delete at[rest.at(-1)!];
-  else at[rest.at(-1)!] = value;
-  config[full] = JSON.stringify(obj);
-  return config;
-}
+const withKey = (stack: string, key: string, value: unknown) => withSetting(stackFileConfig(stack), key, value);
 
 function problemsOf(config: Record<string, string>, secretKeys: string[] = []): string[] {
   try {

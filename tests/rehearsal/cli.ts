@@ -1,0 +1,99 @@
+// `npm run rehearse -- --stack NAME [--config-from dev] [--set key=value ...] [--destroy] [--result FILE]`
+// Runs the real program (index.ts) with a stack's config under Pulumi mocks whose
+// steps create the resources on the local Docker engine (see engine.ts).
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { watchRegistrations } from "../support/monitor";
+import { parseSetting, ROOT, stackFileConfig, withSetting } from "../support/stackConfig";
+import { Rehearsal } from "./engine";
+
+const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE] [--set key=value]... [--destroy] [--result FILE]
+  --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
+  --config-from  which Pulumi.<name>.yaml to read (default: NAME when that file exists, else dev)
+  --set          change one config key, e.g. --set image=taskflow-api:v2 --set api.replicas=2
+  --destroy      delete everything the stack's state holds
+  --result       write {ok, error, outputs, counts, seconds} as JSON to FILE
+exit codes: 0 success, 1 the update failed, 64 usage`;
+
+interface Args { stack: string; configFrom?: string; sets: [string, unknown][]; destroy: boolean; result?: string }
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { stack: "", sets: [], destroy: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    if (a === "--stack") args.stack = value();
+    else if (a === "--config-from") args.configFrom = value();
+    else if (a === "--set") args.sets.push(parseSetting(value()));
+    else if (a === "--destroy") args.destroy = true;
+    else if (a === "--result") args.result = value();
+    else if (a === "--help" || a === "-h") { console.log(USAGE); process.exit(0); }
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.stack)) throw new Error("--stack is required: lower-case letters, digits and dashes");
+  return args;
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`rehearse: ${(e as Error).message}\n${USAGE}`);
+    return 64;
+  }
+  const started = Date.now();
+  const log = (line: string) => console.log(line);
+  const engine = new Rehearsal(path.join(ROOT, ".rehearsal", `${args.stack}.json`), log);
+  let outputs: Record<string, unknown> = {};
+  let error: string | undefined;
+
+  try {
+    if (args.destroy) {
+      log(`rehearse: destroying stack ${args.stack}`);
+      await engine.destroy();
+    } else {
+      const base = args.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
+      let config = stackFileConfig(base);
+      for (const [k, v] of args.sets) config = withSetting(config, k, v);
+      log(`rehearse: updating stack ${args.stack} (config from Pulumi.${base}.yaml${args.sets.length ? `, ${args.sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
+      outputs = await runProgram(args.stack, config, engine);
+      if (!engine.failure) await engine.finish();
+    }
+  } catch (e) {
+    engine.failure ??= e as Error;
+  }
+  error = engine.failure?.message;
+  const seconds = (Date.now() - started) / 1000;
+  const c = engine.counts;
+  log(`rehearse: ${args.destroy ? "destroy" : "update"} ${error ? "FAILED" : "succeeded"} in ${seconds.toFixed(1)}s: ` +
+    `${c.created} created, ${c.updated} updated, ${c.replaced} replaced, ${c.deleted} deleted, ${c.same} unchanged`);
+  if (error) log(`rehearse: error: ${error}`);
+  else if (outputs.url) log(`rehearse: ${outputs.url} serves ${outputs.image} (replicas: ${(outputs.replicaNames as string[]).join(", ")})`);
+  if (args.result) writeFileSync(args.result, JSON.stringify({ ok: !error, error, outputs, counts: c, seconds }, null, 1));
+  return error ? 1 : 0;
+}
+
+function existsStackFile(stack: string): boolean {
+  try { stackFileConfig(stack); return true; } catch { return false; }
+}
+
+async function runProgram(stack: string, config: Record<string, string>, engine: Rehearsal): Promise<Record<string, unknown>> {
+  pulumi.runtime.setAllConfig(config, []);
+  await pulumi.runtime.setMocks(engine.mocks, "taskflow", stack, false);
+  watchRegistrations((r) => engine.noteRegistration(r));
+  // A failed step rejects the outputs of everything after it; the engine has the cause.
+  process.on("unhandledRejection", (e) => { engine.failure ??= e as Error; });
+  const program = require(path.join(ROOT, "index.ts"));
+  const outputs: Record<string, unknown> = {};
+  const settled = await Promise.allSettled(Object.entries(program)
+    .filter(([, v]) => pulumi.Output.isInstance(v))
+    .map(async ([k, v]) => { outputs[k] = await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => { resolve(x); return x; })); }));
+  await (pulumi.runtime as any).waitForRPCs();
+  const rejected = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  if (rejected && !engine.failure) engine.failure = rejected.reason;
+  return outputs;
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,200 @@
+// The rehearsal's step engine: Pulumi's update semantics, small, over real Docker.
+// Each rule cites where Pulumi (pkg/resource/deploy) or the provider defines it.
+//  - Steps run as the program registers resources, so in dependency order: the SDK
+//    sends a registration only once its inputs and dependsOn resources are resolved.
+//  - No change: nothing happens (step_generator.go: SameStep).
+//  - A change the provider cannot apply in place, or in replaceOnChanges: replace
+//    (step_generator.go: generateSteps / diff with replaceOnChanges).
+//  - Replacement is create-before-delete unless deleteBeforeReplace, whose default
+//    comes from the provider (pulumi-docker marks docker_container delete-before-
+//    replace); the replaced resource becomes a pending delete (step.go: ReplaceStep).
+//  - Deletes (pending and of resources no longer declared) run after all other steps
+//    (step_executor.go), in reverse dependency order.
+//  - A failed step stops the update: nothing else starts, no delete runs, resources
+//    created so far are kept, replaced ones stay pending deletes until the next
+//    successful update (deployment_executor.go; state pending_replacement/delete).
+//  - Protected resources are never deleted or replaced (step_generator.go: protect).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { keyOfUrn, Registration } from "../support/monitor";
+import { unwrapSecrets } from "../support/secrets";
+import { Inputs, Outputs, PROVIDERS, StepError } from "./providers";
+
+export interface Entry {
+  key: string;
+  type: string;
+  name: string;
+  id: string;
+  inputs: Inputs;
+  outputs: Outputs;
+  dependencies: string[];
+  protect: boolean;
+  /** Created but failed (e.g. never healthy): replaced on the next update. */
+  tainted?: boolean;
+}
+
+export interface StackState {
+  resources: Record<string, Entry>;
+  pendingDeletes: Entry[];
+}
+
+export interface Counts { created: number; updated: number; replaced: number; deleted: number; same: number }
+
+// Reverse dependency order for this program's graph: commands and containers use
+// networks, volumes, images and passwords, never the other way round.
+const DELETE_RANK: Record<string, number> = {
+  "command:local:Command": 0,
+  "docker:index/container:Container": 1,
+  "docker:index/network:Network": 2,
+  "docker:index/volume:Volume": 2,
+  "docker:index/remoteImage:RemoteImage": 2,
+  "random:index/randomPassword:RandomPassword": 3,
+};
+
+const short = (type: string) => type.replace(/^(\w+):(?:index\/)?(?:\w+\/)?(\w+):(\w+)$/, "$1:$3");
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`).join(",")}}`;
+  return JSON.stringify(v);
+}
+
+export function changedKeys(old: Inputs, now: Inputs): string[] {
+  const keys = new Set([...Object.keys(old), ...Object.keys(now)]);
+  return [...keys].filter((k) => stableJson(old[k]) !== stableJson(now[k])).sort();
+}
+
+export class Rehearsal {
+  readonly state: StackState;
+  readonly counts: Counts = { created: 0, updated: 0, replaced: 0, deleted: 0, same: 0 };
+  failure?: Error;
+  private readonly seen = new Set<string>();
+  private readonly registrations = new Map<string, Registration>();
+
+  constructor(private readonly stateFile: string, private readonly log: (line: string) => void) {
+    this.state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { resources: {}, pendingDeletes: [] };
+  }
+
+  readonly mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => this.step(args.type, args.name, unwrapSecrets(args.inputs)),
+    call: (args) => args.inputs,
+  };
+
+  /** Called with each registration before newResource: options live only there. */
+  noteRegistration(r: Registration): void {
+    this.registrations.set(`${r.type}::${r.name}`, r);
+  }
+
+  private async step(type: string, name: string, inputs: Inputs): Promise<{ id: string | undefined; state: Outputs }> {
+    const key = `${type}::${name}`;
+    const reg = this.registrations.get(key);
+    // Components and providers have no real object behind them.
+    if (!reg?.custom || type.startsWith("pulumi:providers:")) return { id: undefined, state: inputs };
+    if (this.failure) throw new Error(`not started: an earlier step failed`);
+    const provider = PROVIDERS[type];
+    if (!provider) throw this.fail(new Error(`the rehearsal has no provider for ${type}`));
+    this.seen.add(key);
+    const old = this.state.resources[key];
+    const entry = (id: string, outputs: Outputs): Entry => ({
+      key, type, name, id, inputs, outputs, dependencies: reg.dependencies.map(keyOfUrn), protect: reg.protect,
+    });
+    const label = `${short(type)} ${name}`;
+    try {
+      if (!old) {
+        this.log(`+ create   ${label}`);
+        const made = await provider.create(name, inputs, this.log);
+        this.record(entry(made.id, made.outputs));
+        this.counts.created++;
+        return { id: made.id, state: made.outputs };
+      }
+      const changed = changedKeys(old.inputs, inputs);
+      if (!old.tainted && changed.length === 0) {
+        this.counts.same++;
+        return { id: old.id, state: old.outputs };
+      }
+      const forced = changed.filter((k) => reg.replaceOnChanges.some((p) => p.split(/[.[]/)[0] === k));
+      if (!old.tainted && provider.updatable(changed) && forced.length === 0) {
+        this.log(`~ update   ${label} (${changed.join(", ")})`);
+        const outputs = await provider.update!(old.id, old.outputs, inputs, this.log);
+        this.record({ ...entry(old.id, outputs) });
+        this.counts.updated++;
+        return { id: old.id, state: outputs };
+      }
+      if (old.protect) throw new Error(`${label} is protected and cannot be replaced (changed: ${changed.join(", ")})`);
+      const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
+      this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
+      if (deleteFirst) {
+        await provider.delete(old.id, old.outputs, this.log);
+        delete this.state.resources[key];
+        this.save();
+      }
+      const made = await provider.create(name, inputs, this.log);
+      if (!deleteFirst) this.state.pendingDeletes.push(old);
+      this.record(entry(made.id, made.outputs));
+      this.counts.replaced++;
+      return { id: made.id, state: made.outputs };
+    } catch (e) {
+      const err = e as Error;
+      if (err instanceof StepError && err.partial) {
+        // Pulumi keeps a created-but-failed resource in state; if it replaced one, the
+        // old one is a pending delete and keeps running until the next good update.
+        if (old && !old.tainted && !this.state.pendingDeletes.includes(old)) this.state.pendingDeletes.push(old);
+        this.record({ ...entry(err.partial.id, { ...inputs, ...err.partial.outputs }), tainted: true });
+      }
+      this.log(`x failed   ${label}: ${err.message}`);
+      if (process.env.REHEARSAL_DEBUG) this.log(String(err.stack));
+      throw this.fail(err);
+    }
+  }
+
+  private fail(err: Error): Error {
+    this.failure ??= err;
+    this.save();
+    return err;
+  }
+
+  private record(e: Entry): void {
+    this.state.resources[e.key] = e;
+    this.save();
+  }
+
+  /** After a successful program run: pending deletes and no-longer-declared resources. */
+  async finish(): Promise<void> {
+    const removed = Object.values(this.state.resources).filter((e) => !this.seen.has(e.key));
+    await this.deleteAll([...this.state.pendingDeletes, ...removed], (e) => {
+      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
+      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
+    });
+  }
+
+  /** `pulumi destroy`: everything, in reverse dependency order; protected resources refuse. */
+  async destroy(): Promise<void> {
+    await this.deleteAll([...this.state.pendingDeletes, ...Object.values(this.state.resources)], (e) => {
+      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
+      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
+    });
+  }
+
+  private async deleteAll(entries: Entry[], forget: (e: Entry) => void): Promise<void> {
+    const protectedOnes = entries.filter((e) => e.protect);
+    if (protectedOnes.length) {
+      throw this.fail(new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`));
+    }
+    for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
+      this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
+      await PROVIDERS[e.type].delete(e.id, e.outputs, this.log);
+      forget(e);
+      this.counts.deleted++;
+      this.save();
+    }
+  }
+
+  save(): void {
+    mkdirSync(path.dirname(this.stateFile), { recursive: true });
+    const tmp = `${this.stateFile}.tmp`;
+    // The state holds generated passwords, like Pulumi's (encrypted) state: owner-only.
+    writeFileSync(tmp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
+    renameSync(tmp, this.stateFile);
+  }
+}

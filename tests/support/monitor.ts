@@ -1,0 +1,47 @@
+// Wraps the Pulumi mock monitor's registerResource so callers see what the engine
+// would receive: resource options (replaceOnChanges, deleteBeforeReplace, protect,
+// dependencies) are not part of MockResourceArgs.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registration {
+  type: string;
+  name: string;
+  /** Inputs as sent on the wire (secrets wrapped in Pulumi's secret marker). */
+  raw: Record<string, any>;
+  parent: string;
+  dependencies: string[];
+  deleteBeforeReplace?: boolean;
+  replaceOnChanges: string[];
+  protect: boolean;
+  custom: boolean;
+}
+
+/**
+ * Calls `before` with each request before the mock's newResource runs, and `after`
+ * with the URN once it has answered.
+ */
+export function watchRegistrations(before: (r: Registration) => void, after: (r: Registration, urn: string) => void = () => {}): void {
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+    const r: Registration = {
+      type: req.getType(), name: req.getName(), raw: req.getObject()?.toJavaScript() ?? {},
+      parent: req.getParent(), dependencies: req.getDependenciesList(),
+      deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+      replaceOnChanges: req.getReplaceonchangesList(), protect: req.getProtect(), custom: req.getCustom(),
+    };
+    before(r);
+    return register(req, (err: any, res: any) => {
+      if (!err) after(r, res.getUrn());
+      callback(err, res);
+    });
+  };
+}
+
+/** `type::name` of a URN (urn:pulumi:stack::project::parent$type::name). */
+export function keyOfUrn(urn: string): string {
+  const parts = urn.split("::");
+  const name = parts.at(-1)!;
+  const type = parts.at(-2)!.split("$").at(-1)!;
+  return `${type}::${name}`;
+}
