@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 30_000,
-    // Unit tests drive one global Pulumi runtime per file; files still run in parallel.
-    sequence: { concurrent: false },
+    // One test file at a time: the unit files share one Pulumi runtime per process
+    // anyway, and the real-Docker files would otherwise compete for two cores.
+    fileParallelism: false,
   },
 });

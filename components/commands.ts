@@ -58,7 +58,8 @@ export function cutoverArgv(gatewayContainer: string): string[] {
 }
 
 export interface HealthGateArgvArgs {
-  gatewayUrl: string;
+  /** Absent: check the replicas only (the gate before the cutover). */
+  gatewayUrl?: string;
   expectedVersion: string;
   replicas: string[];
   port: number;
@@ -72,7 +73,7 @@ export interface HealthGateArgvArgs {
 export function healthGateArgv(a: HealthGateArgvArgs): string[] {
   return [
     "node", "scripts/health-gate.mjs",
-    "--gateway-url", a.gatewayUrl,
+    ...(a.gatewayUrl === undefined ? [] : ["--gateway-url", a.gatewayUrl]),
     "--expect-version", a.expectedVersion,
     "--port", String(a.port),
     "--health-path", a.healthPath,

@@ -4,7 +4,8 @@ import { TaskflowConfig } from "./config";
 import { argvCommand, healthGateArgv } from "./commands";
 
 export interface HealthGateArgs {
-  gatewayUrl: pulumi.Input<string>;
+  /** Without it, only the replicas are checked: the gate that runs before the cutover. */
+  gatewayUrl?: pulumi.Input<string>;
   expectedVersion: string;
   replicaNames: pulumi.Input<string[]>;
   api: TaskflowConfig["api"];
@@ -14,8 +15,8 @@ export interface HealthGateArgs {
 }
 
 /**
- * Fails the update unless every new replica and the gateway answer the health path
- * with 200 and report the expected version, `attempts` rounds in a row.
+ * Fails the update unless every new replica (and the gateway, when given) answers the
+ * health path with 200 and reports the expected version, `attempts` rounds in a row.
  */
 export class HealthGate extends pulumi.ComponentResource {
   public readonly command: command.local.Command;

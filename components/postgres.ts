@@ -51,7 +51,7 @@ export class Postgres extends pulumi.ComponentResource {
       networksAdvanced: [{ name: args.internalNetwork, aliases: [POSTGRES_HOST] }],
       healthcheck: {
         tests: postgresHealthcheckTest(s.user, s.database),
-        interval: seconds(5), timeout: seconds(3), retries: 5, startPeriod: seconds(20),
+        interval: seconds(2), timeout: seconds(3), retries: 5, startPeriod: seconds(20),
       },
       wait: true,
       waitTimeout: 120,

@@ -47,7 +47,7 @@ export class Redis extends pulumi.ComponentResource {
       ],
       volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
       networksAdvanced: [{ name: args.internalNetwork, aliases: [REDIS_HOST] }],
-      healthcheck: { tests: REDIS_HEALTHCHECK_TEST, interval: seconds(5), timeout: seconds(3), retries: 5, startPeriod: seconds(5) },
+      healthcheck: { tests: REDIS_HEALTHCHECK_TEST, interval: seconds(2), timeout: seconds(3), retries: 5, startPeriod: seconds(5) },
       wait: true,
       waitTimeout: 60,
       stopTimeout: 30,

@@ -17,8 +17,8 @@ export interface TaskflowStackArgs {
 }
 
 /**
- * The whole runtime on one Docker host, in rollout order:
- * data stores -> (backup) -> migration -> replicas -> cutover -> health gate.
+ * The whole runtime on one Docker host, in rollout order: data stores -> (backup) ->
+ * migration -> replicas -> replica gate -> cutover -> health gate (via the gateway).
  * The GitHub side of the release path is composed beside it in index.ts.
  */
 export class TaskflowStack extends pulumi.ComponentResource {
@@ -63,12 +63,20 @@ export class TaskflowStack extends pulumi.ComponentResource {
       stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath,
     }, { parent: this });
 
+    // Docker reported each new replica healthy once; before any traffic moves, they must
+    // stay healthy and report the new version `attempts` rounds in a row.
+    const replicaGate = new HealthGate(`${name}-replica-gate`, {
+      expectedVersion: version, replicaNames: api.replicaNames,
+      api: c.api, gate: c.healthGate, dockerHost, dependsOn: api.replicas,
+    }, { parent: this });
+
     const cutover = new Cutover(`${name}-cutover`, {
       gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: api.replicaNames,
       apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, dockerHost,
-      dependsOn: [...api.replicas, gateway.container],
+      dependsOn: [...api.replicas, replicaGate.command, gateway.container],
     }, { parent: this });
 
+    // After the cutover: what clients reach through the gateway is the new version.
     new HealthGate(`${name}-health-gate`, {
       gatewayUrl: gateway.url, expectedVersion: version, replicaNames: api.replicaNames,
       api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],

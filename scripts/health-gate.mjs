@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Health gate: passes when every replica and the gateway answer the health path with
-// 200 and report the expected version on the status path, `--attempts` rounds in a
-// row, within `--timeout` seconds. Exit 0 pass, 1 fail, 64 usage.
+// Health gate: passes when every replica (and the gateway, with --gateway-url) answer
+// the health path with 200 and report the expected version on the status path,
+// `--attempts` rounds in a row, within `--timeout` seconds. Exit 0 pass, 1 fail, 64 usage.
 // Replicas are probed from inside their own container (docker exec, python3, as the
 // Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it.
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 
-const USAGE = `usage: health-gate.mjs --gateway-url URL --expect-version V --port N
-  --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...`;
+const USAGE = `usage: health-gate.mjs [--gateway-url URL] --expect-version V --port N
+  --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...
+Without --gateway-url only the replicas are checked (the gate before the cutover).`;
 
 export function parseArgs(argv) {
   const opts = { replicas: [] };
@@ -21,7 +22,7 @@ export function parseArgs(argv) {
     if (key === "replica") opts.replicas.push(value);
     else opts[key] = numeric.has(key) ? Number(value) : value;
   }
-  for (const k of ["gatewayUrl", "expectVersion", "port", "healthPath", "statusPath", "attempts", "interval", "timeout"]) {
+  for (const k of ["expectVersion", "port", "healthPath", "statusPath", "attempts", "interval", "timeout"]) {
     if (opts[k] === undefined || Number.isNaN(opts[k])) throw new Error(`missing or bad --${k}\n${USAGE}`);
   }
   if (opts.replicas.length === 0) throw new Error(`at least one --replica is required\n${USAGE}`);
@@ -94,8 +95,10 @@ export async function runGate(opts, { probeOne = probeReplica, probeGw = probeGa
       const r = probeOne(replica, opts);
       if (!r.ok) failures.push(`${replica}: ${r.why}`);
     }
-    const gw = await probeGw(opts);
-    if (!gw.ok) failures.push(`gateway ${opts.gatewayUrl}: ${gw.why}`);
+    if (opts.gatewayUrl !== undefined) {
+      const gw = await probeGw(opts);
+      if (!gw.ok) failures.push(`gateway ${opts.gatewayUrl}: ${gw.why}`);
+    }
     streak = failures.length === 0 ? streak + 1 : 0;
     lastFailures = failures;
     log(`health-gate: round ${round}: ${failures.length === 0 ? `pass (${streak}/${opts.attempts})` : `fail: ${failures.join("; ")}`}`);

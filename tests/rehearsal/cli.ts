@@ -87,12 +87,19 @@ async function runProgram(stack: string, config: Record<string, string>, engine:
   process.on("unhandledRejection", (e) => { engine.failure ??= e as Error; });
   const program = require(path.join(ROOT, "index.ts"));
   const outputs: Record<string, unknown> = {};
-  const settled = await Promise.allSettled(Object.entries(program)
+  const allOutputs = Promise.allSettled(Object.entries(program)
     .filter(([, v]) => pulumi.Output.isInstance(v))
-    .map(async ([k, v]) => { outputs[k] = await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => { resolve(x); return x; })); }));
-  await (pulumi.runtime as any).waitForRPCs();
-  const rejected = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
-  if (rejected && !engine.failure) engine.failure = rejected.reason;
+    .map(async ([k, v]) => { outputs[k] = await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => { resolve(x); return x; })); }))
+    .then(async (settled) => {
+      await (pulumi.runtime as any).waitForRPCs();
+      const rejected = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+      if (rejected && !engine.failure) engine.failure = rejected.reason;
+    });
+  // After a failed step, outputs that depend on it never settle: stop once the engine
+  // has failed and its running steps are done, as `pulumi up` does.
+  const keepAlive = setInterval(() => {}, 1000);
+  await Promise.race([allOutputs, engine.stopped]);
+  clearInterval(keepAlive);
   return outputs;
 }
 

@@ -69,6 +69,10 @@ export class Rehearsal {
   readonly state: StackState;
   readonly counts: Counts = { created: 0, updated: 0, replaced: 0, deleted: 0, same: 0 };
   failure?: Error;
+  private inflight = 0;
+  private onIdleAfterFailure: () => void = () => {};
+  /** Resolves once a step failed and the steps already running have finished (Pulumi lets them finish). */
+  readonly stopped = new Promise<void>((resolve) => { this.onIdleAfterFailure = resolve; });
   private readonly seen = new Set<string>();
   private readonly registrations = new Map<string, Registration>();
 
@@ -77,7 +81,15 @@ export class Rehearsal {
   }
 
   readonly mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => this.step(args.type, args.name, unwrapSecrets(args.inputs)),
+    newResource: async (args) => {
+      this.inflight++;
+      try {
+        return await this.step(args.type, args.name, unwrapSecrets(args.inputs));
+      } finally {
+        this.inflight--;
+        if (this.failure && this.inflight === 0) this.onIdleAfterFailure();
+      }
+    },
     call: (args) => args.inputs,
   };
 
@@ -128,18 +140,19 @@ export class Rehearsal {
         await provider.delete(old.id, old.outputs, this.log);
         delete this.state.resources[key];
         this.save();
+      } else {
+        // The old object keeps running (and serving) until the deletes at the end.
+        this.state.pendingDeletes.push(old);
       }
       const made = await provider.create(name, inputs, this.log);
-      if (!deleteFirst) this.state.pendingDeletes.push(old);
       this.record(entry(made.id, made.outputs));
       this.counts.replaced++;
       return { id: made.id, state: made.outputs };
     } catch (e) {
       const err = e as Error;
       if (err instanceof StepError && err.partial) {
-        // Pulumi keeps a created-but-failed resource in state; if it replaced one, the
-        // old one is a pending delete and keeps running until the next good update.
-        if (old && !old.tainted && !this.state.pendingDeletes.includes(old)) this.state.pendingDeletes.push(old);
+        // Pulumi keeps a created-but-failed resource in state (the one it was replacing
+        // is already a pending delete, still running until the next good update).
         this.record({ ...entry(err.partial.id, { ...inputs, ...err.partial.outputs }), tainted: true });
       }
       this.log(`x failed   ${label}: ${err.message}`);

@@ -97,22 +97,32 @@ async function waitHealthy(id: string, name: string, timeoutSeconds: number): Pr
   }
 }
 
+/** Uploads files, joins the other networks, starts, then (with `wait`) waits for healthy. */
+async function prepareAndStart(id: string, containerName: string, inputs: Inputs, log: (line: string) => void): Promise<void> {
+  for (const u of inputs.uploads ?? []) {
+    const mode = u.permissions ? parseInt(u.permissions, 8) : u.executable ? 0o755 : 0o644;
+    const tar = tarOneFile(u.file, Buffer.from(u.content ?? "", "utf8"), mode, Number(u.owner ?? 0), Number(u.group ?? u.owner ?? 0));
+    await dockerApi("PUT", `/containers/${id}/archive?path=/`, tar, "application/x-tar");
+  }
+  for (const n of (inputs.networksAdvanced ?? []).slice(1)) {
+    await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, { Container: id, EndpointConfig: { Aliases: n.aliases ?? [] } });
+  }
+  await dockerApi("POST", `/containers/${id}/start`);
+  if (inputs.wait) {
+    const took = await waitHealthy(id, containerName, inputs.waitTimeout ?? 60);
+    log(`    ${containerName} healthy after ${took.toFixed(1)}s`);
+  }
+}
+
 const container: Provider = {
   async create(name, inputs, log) {
     const containerName = inputs.name ?? autoName(name);
     const { Id: id } = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(containerName)}`, containerCreateBody(inputs));
-    for (const u of inputs.uploads ?? []) {
-      const mode = u.permissions ? parseInt(u.permissions, 8) : u.executable ? 0o755 : 0o644;
-      const tar = tarOneFile(u.file, Buffer.from(u.content ?? "", "utf8"), mode, Number(u.owner ?? 0), Number(u.group ?? u.owner ?? 0));
-      await dockerApi("PUT", `/containers/${id}/archive?path=/`, tar, "application/x-tar");
-    }
-    for (const n of (inputs.networksAdvanced ?? []).slice(1)) {
-      await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, { Container: id, EndpointConfig: { Aliases: n.aliases ?? [] } });
-    }
-    await dockerApi("POST", `/containers/${id}/start`);
-    if (inputs.wait) {
-      const took = await waitHealthy(id, containerName, inputs.waitTimeout ?? 60);
-      log(`    ${containerName} healthy after ${took.toFixed(1)}s`);
+    try {
+      await prepareAndStart(id, containerName, inputs, log);
+    } catch (e) {
+      // The container exists: report it, so state keeps it and the next update removes it.
+      throw e instanceof StepError ? e : new StepError(`container ${containerName}: ${(e as Error).message}`, { id, outputs: { name: containerName } });
     }
     return { id, outputs: { ...inputs, name: containerName } };
   },

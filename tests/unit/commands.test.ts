@@ -24,6 +24,11 @@ describe("command argument lists", () => {
         "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
   });
 
+  it("leaves out the gateway for the gate before the cutover", () => {
+    expect(healthGateArgv({ expectedVersion: "v2", replicas: ["a"], port: 8000, healthPath: "/health",
+      statusPath: "/s", attempts: 1, intervalSeconds: 1, timeoutSeconds: 5 })).not.toContain("--gateway-url");
+  });
+
   it("dumps inside the Postgres container with a fixed script and its settings as environment", () => {
     expect(backupArgv("pg-1", "/var/lib/postgresql/data/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/data/backups",
       "-e", "KEEP=30", "pg-1", "sh", "-c", BACKUP_SCRIPT]);

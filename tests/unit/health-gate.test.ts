@@ -42,6 +42,14 @@ describe("health gate", () => {
     expect(logs.at(-1)).toBe('health-gate: FAILED after 10s: b: reports version "v1", expected "v2"');
   });
 
+  it("checks only the replicas when there is no gateway URL (the gate before the cutover)", async () => {
+    let gatewayCalls = 0;
+    const ok = await runGate({ ...opts, gatewayUrl: undefined }, { ...clock(), log: () => {},
+      probeOne: () => ({ ok: true }), probeGw: async () => { gatewayCalls++; return { ok: false, why: "x" }; } });
+    expect(ok).toBe(true);
+    expect(gatewayCalls).toBe(0);
+  });
+
   it.each([
     [200, "v2", { ok: true }],
     [503, "v2", { ok: false, why: "health answered 503" }],

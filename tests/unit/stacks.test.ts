@@ -25,6 +25,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.command} taskflow-api-migration`,
       `${T.command} taskflow-cutover-reload`,
       `${T.command} taskflow-health-gate-check`,
+      `${T.command} taskflow-replica-gate-check`,
       ...(config.backup.enabled ? [`${T.command} taskflow-backup-dump`] : []),
       ...Array.from({ length: config.api.replicas }, (_, i) => `${T.container} taskflow-api-replica-${i}`),
       `${T.container} taskflow-gateway-container`,
@@ -140,13 +141,15 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(argvOf(migration).join(" ")).not.toContain("postgresql://");
   });
 
-  it("migrates after the data stores (and backup) and before any replica, gates after the cutover", () => {
+  it("migrates after the data stores (and backup), before any replica; gates before and after the cutover", () => {
     const migration = command("taskflow-api-migration");
     expect(migration.dependencies).toEqual(expect.arrayContaining([container("taskflow-postgres-container").urn, container("taskflow-redis-container").urn]));
     if (config.backup.enabled) expect(migration.dependencies).toContain(command("taskflow-backup-dump").urn);
     for (const r of replicas()) expect(r.dependencies).toContain(migration.urn);
+    const replicaGate = command("taskflow-replica-gate-check");
+    expect(replicaGate.dependencies).toEqual(expect.arrayContaining(replicas().map((r) => r.urn)));
     const cutover = command("taskflow-cutover-reload");
-    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), container("taskflow-gateway-container").urn]));
+    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), replicaGate.urn, container("taskflow-gateway-container").urn]));
     expect(command("taskflow-health-gate-check").dependencies).toContain(cutover.urn);
   });
 
@@ -159,6 +162,12 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     for (const v of ["taskflow-postgres-volume", "taskflow-redis-volume"]) {
       expect(find(run, T.volume, v).protect).toBe(stack === "production");
     }
+  });
+
+  it("gates the replicas alone before the cutover, without touching the gateway", () => {
+    const argv = argvOf(command("taskflow-replica-gate-check"));
+    expect(argv).not.toContain("--gateway-url");
+    expect(argv.filter((_, i) => argv[i - 1] === "--replica")).toEqual(run.outputs.replicaNames);
   });
 
   it("runs the health gate over every current replica and the gateway", () => {

@@ -1,0 +1,119 @@
+// Helpers for the real-Docker tests: preflight, running a rehearsal as its own process
+// (a fresh program run, like `pulumi up`), bounded load through the gateway on
+// 127.0.0.1, and removal of everything a test stack created (found by its label).
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import autocannon from "autocannon";
+import { ROOT } from "../support/stackConfig";
+
+export const REQUIRED_IMAGES = ["taskflow-postgres:15", "taskflow-redis:7", "taskflow-caddy:2.6", "taskflow-api:v1", "taskflow-api:v2",
+  "taskflow-api:never-healthy", "taskflow-api:bad-migration", "taskflow-api:flaky"];
+
+/** Why real-Docker tests cannot run here, or undefined when they can. */
+export function dockerUnavailable(): string | undefined {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 });
+  } catch {
+    return "no Docker engine answers (`docker info` failed); .ci/run installs and starts one";
+  }
+  const missing = REQUIRED_IMAGES.filter((i) => {
+    try { execFileSync("docker", ["image", "inspect", i], { stdio: "ignore" }); return false; } catch { return true; }
+  });
+  return missing.length ? `images missing: ${missing.join(", ")} (run scripts/build-images.sh)` : undefined;
+}
+
+export const uniqueStack = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export interface RehearsalResult {
+  ok: boolean;
+  error?: string;
+  outputs: { url?: string; image?: string; replicaNames?: string[]; [k: string]: unknown };
+  counts: Record<string, number>;
+  seconds: number;
+  log: string;
+}
+
+/** Runs `npm run rehearse` (the CLI) for one stack; resolves with its result and log. */
+export function rehearse(stack: string, sets: Record<string, unknown>, extra: string[] = []): Promise<RehearsalResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rehearsal-"));
+  const resultFile = path.join(dir, "result.json");
+  const args = ["-r", "ts-node/register/transpile-only", "tests/rehearsal/cli.ts", "--stack", stack, "--config-from", "dev", "--result", resultFile,
+    ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]), ...extra];
+  return new Promise((resolve) => {
+    const child = spawn("node", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout.on("data", (b) => { log += b; });
+    child.stderr.on("data", (b) => { log += b; });
+    child.on("close", () => {
+      let result: Omit<RehearsalResult, "log">;
+      try { result = JSON.parse(readFileSync(resultFile, "utf8")); } catch { result = { ok: false, error: "no result written", outputs: {}, counts: {}, seconds: 0 }; }
+      rmSync(dir, { recursive: true, force: true });
+      if (process.env.REHEARSAL_VERBOSE) console.log(log);
+      resolve({ ...result, log });
+    });
+  });
+}
+
+export interface LoadReport { requests: number; non2xx: number; errors: number; timeouts: number; p99: number; max: number }
+
+/**
+ * Constant load on the gateway (127.0.0.1 only) until `stop()` or `maxSeconds`.
+ * Keep-alive connections, as browsers and API clients hold them.
+ */
+export function startLoad(port: number, connections: number, maxSeconds = 180, urlPath = "/api/v1/status") {
+  let finish: (r: LoadReport) => void = () => {};
+  let fail: (e: Error) => void = () => {};
+  const done = new Promise<LoadReport>((resolve, reject) => { finish = resolve; fail = reject; });
+  const instance = autocannon({ url: `http://127.0.0.1:${port}${urlPath}`, connections, duration: maxSeconds, timeout: 10 }, (err, r) => {
+    if (err) return fail(err);
+    finish({ requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, p99: r.latency.p99, max: r.latency.max });
+  });
+  return { stop: async () => { instance.stop(); return done; }, done };
+}
+
+/** GETs a path through the gateway and returns status and JSON body. */
+export async function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  let body: any = text;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, body };
+}
+
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+/** Names of running containers of a stack with a role (and version) label. */
+export function containers(stack: string, role: string, version?: string): string[] {
+  const filters = ["--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`,
+    ...(version ? ["--filter", `label=taskflow.version=${version}`] : [])];
+  const out = docker("ps", "-a", ...filters, "--format", "{{.Names}}");
+  return out ? out.split("\n").sort() : [];
+}
+
+/** Destroys a stack's rehearsal state, then removes anything still labeled with it. */
+export async function removeStack(stack: string): Promise<void> {
+  await rehearse(stack, {}, ["--destroy"]);
+  const ids = (kind: string[]) => docker(...kind, "-q", "--filter", `label=taskflow.stack=${stack}`).split("\n").filter(Boolean);
+  const leftovers = [...ids(["ps", "-a"])];
+  if (leftovers.length) docker("rm", "-f", ...leftovers);
+  for (const n of ids(["network", "ls"])) docker("network", "rm", n);
+  for (const v of ids(["volume", "ls"])) docker("volume", "rm", "-f", v);
+  rmSync(path.join(ROOT, ".rehearsal", `${stack}.json`), { force: true });
+}

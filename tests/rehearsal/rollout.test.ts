@@ -1,0 +1,133 @@
+// The rollout, end to end on the local Docker engine: fresh deploy, zero-error
+// rollouts under load, a bad tag, a failed migration and a release that turns
+// unhealthy are all harmless, and a config revert rolls back.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, startLoad, uniqueStack } from "./harness";
+import { requireDocker, skipRehearsal } from "./preflight";
+
+describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
+  requireDocker();
+  const stack = uniqueStack("rh-rollout");
+  let port: number;
+  let base: Record<string, unknown>;
+  let first: RehearsalResult;
+  const deploy = (image: string, more: Record<string, unknown> = {}) => rehearse(stack, { ...base, image, ...more });
+  const versions = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
+
+  /** Deploys `image` under `connections` keep-alive clients; returns the update and what clients saw. */
+  async function underLoad(connections: number, image: string, more: Record<string, unknown> = {}) {
+    const load = startLoad(port, connections);
+    await new Promise((r) => setTimeout(r, 1000)); // steady traffic before the update starts
+    const result = await deploy(image, more);
+    await new Promise((r) => setTimeout(r, 1000)); // and after it ends (old replicas gone)
+    return { result, load: await load.stop() };
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    base = { "gateway.hostPort": port, "api.replicas": 2 };
+    first = await deploy("taskflow-api:v1");
+  }, 180_000);
+  afterAll(() => removeStack(stack), 120_000);
+
+  it("deploys fresh: the gateway answers /health 200 and serves v1 from two replicas", async () => {
+    expect(first.error).toBeUndefined();
+    expect(first.ok).toBe(true);
+    expect((await get(port, "/health")).status).toBe(200);
+    expect(await versions(10)).toEqual(new Set(["v1"]));
+    expect(containers(stack, "api", "v1")).toHaveLength(2);
+  });
+
+  it("keeps Postgres and Redis off the host and out of reach from the edge network", () => {
+    const edge = docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=edge");
+    const internal = docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=internal");
+    expect(docker("network", "inspect", "-f", "{{.Internal}}", internal)).toBe("true");
+    const probe = (network: string, host: string, p: number) => {
+      try {
+        docker("run", "--rm", "--network", network, "--label", `taskflow.stack=${stack}`, "taskflow-api:v1", "python3", "-c",
+          `import socket; socket.create_connection((${JSON.stringify(host)}, ${p}), timeout=3)`);
+        return "reachable";
+      } catch {
+        return "unreachable";
+      }
+    };
+    for (const [role, host, p] of [["postgres", "postgres", 5432], ["redis", "redis", 6379]] as const) {
+      const [name] = containers(stack, role);
+      expect(docker("inspect", "-f", "{{json .NetworkSettings.Ports}}", name)).toMatch(/^(\{\}|null|\{"\d+\/tcp":null\})$/);
+      expect(docker("inspect", "-f", "{{json .HostConfig.PortBindings}}", name)).toMatch(/^(\{\}|null)$/);
+      expect(probe(edge, host, p)).toBe("unreachable");
+      expect(probe(edge, name, p)).toBe("unreachable");
+      expect(probe(internal, host, p)).toBe("reachable"); // the probe itself works
+    }
+  }, 60_000);
+
+  it("rolls out v1 -> v2 under 10 clients with no failed request; v1 containers are gone", async () => {
+    const { result, load } = await underLoad(10, "taskflow-api:v2");
+    expect(result.error).toBeUndefined();
+    expect(load.requests).toBeGreaterThan(500);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+    expect(containers(stack, "api", "v1")).toEqual([]);
+    expect(containers(stack, "api", "v2")).toHaveLength(2);
+  }, 180_000);
+
+  it("rolls back to v1 by reverting the tag, under 100 clients, with no failed request", async () => {
+    const { result, load } = await underLoad(100, "taskflow-api:v1");
+    expect(result.error).toBeUndefined();
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expect(await versions(20)).toEqual(new Set(["v1"]));
+    expect(containers(stack, "api", "v2")).toEqual([]);
+  }, 180_000);
+
+  it("rolls out v1 -> v2 under 100 clients with no failed request", async () => {
+    const { result, load } = await underLoad(100, "taskflow-api:v2");
+    expect(result.error).toBeUndefined();
+    expect(load.requests).toBeGreaterThan(1000);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+    expect(containers(stack, "api", "v1")).toEqual([]);
+  }, 180_000);
+
+  it("fails a tag that never becomes healthy, while v2 keeps serving every request", async () => {
+    const before = containers(stack, "api", "v2");
+    const { result, load } = await underLoad(100, "taskflow-api:never-healthy", { "api.waitTimeoutSeconds": 15 });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/was not healthy within 15s/);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+    expect(containers(stack, "api", "v2")).toEqual(before);
+  }, 180_000);
+
+  it("then recovers with the previous config and leaves no stray container", async () => {
+    const result = await deploy("taskflow-api:v2");
+    expect(result.error).toBeUndefined();
+    expect(containers(stack, "api", "never-healthy")).toEqual([]);
+    expect(containers(stack, "api")).toHaveLength(2);
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+  }, 180_000);
+
+  it("fails a release whose migration fails before any replica is replaced", async () => {
+    const before = containers(stack, "api");
+    const result = await deploy("taskflow-api:bad-migration");
+    expect(result.ok).toBe(false);
+    expect(result.log).toMatch(/x failed\s+command:Command taskflow-api-migration/);
+    expect(result.log).not.toMatch(/replace\s+docker:Container taskflow-api-replica/);
+    expect(containers(stack, "api")).toEqual(before);
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+    expect((await deploy("taskflow-api:v2")).error).toBeUndefined();
+  }, 180_000);
+
+  it("stops a release that turns unhealthy seconds after start at the replica gate, before any traffic moves", async () => {
+    const before = containers(stack, "api", "v2");
+    const { result, load } = await underLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "3" }, "healthGate.timeoutSeconds": 15 });
+    expect(result.ok).toBe(false);
+    expect(result.log).toMatch(/x failed\s+command:Command taskflow-replica-gate-check/);
+    expect(result.log).not.toMatch(/command:Command taskflow-cutover-reload/);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expect(await versions(20)).toEqual(new Set(["v2"]));
+    expect((await deploy("taskflow-api:v2")).error).toBeUndefined();
+    expect(containers(stack, "api", "flaky")).toEqual([]);
+    expect(containers(stack, "api", "v2")).toHaveLength(2);
+    expect(containers(stack, "api", "v2")).not.toEqual(before); // the recovery rolled fresh v2 replicas
+  }, 240_000);
+});
