@@ -96,7 +96,11 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
     expect(await versions(20)).toEqual(new Set(["v2"]));
     expect(containers(stack, "api", "v2")).toEqual(before);
-  }, 180_000);
+    // Retrying the bad tag fails the same way and still takes nothing down.
+    const retry = await deploy("taskflow-api:never-healthy", { "api.waitTimeoutSeconds": 15 });
+    expect(retry.error).toMatch(/was not healthy within 15s/);
+    expect(containers(stack, "api", "v2")).toEqual(before);
+  }, 240_000);
 
   it("then recovers with the previous config and leaves no stray container", async () => {
     const result = await deploy("taskflow-api:v2");

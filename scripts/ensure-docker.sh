@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine answers and debootstrap is there: installs docker.io and
+# debootstrap from Debian when missing, starts dockerd when no engine answers.
+# Idempotent: does nothing on a machine that already has both.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/ensure-docker.sh [--help]
+Installs docker.io and debootstrap (apt-get, needs root) when missing and starts
+dockerd in the background when `docker info` does not answer; waits up to 60 s.
+Exit codes: 0 engine answers, 1 could not install or start it.
+USAGE
+}
+[ "${1:-}" = "--help" ] && { usage; exit 0; }
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ensure-docker: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-docker: need root to apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if docker info >/dev/null 2>&1; then
+  echo "ensure-docker: engine answers"
+  exit 0
+fi
+echo "ensure-docker: starting dockerd (log: /tmp/dockerd.log)"
+nohup dockerd >/tmp/dockerd.log 2>&1 &
+for _ in $(seq 1 60); do
+  if docker info >/dev/null 2>&1; then
+    echo "ensure-docker: engine answers"
+    exit 0
+  fi
+  sleep 1
+done
+echo "ensure-docker: dockerd did not answer within 60 s; see /tmp/dockerd.log" >&2
+exit 1
