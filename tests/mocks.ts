@@ -22,6 +22,9 @@ export interface Recorded {
   raw: Record<string, any>;
   parent: string;
   dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** What the (mock) provider returned: inputs plus computed fields such as auto names. */
+  state: Record<string, any>;
   deleteBeforeReplace?: boolean;
   replaceOnChanges: string[];
   protect: boolean;
@@ -69,9 +72,10 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     call: (args) => args.inputs,
   }, "taskflow", stack, false);
 
-  watchRegistrations(() => {}, (r, urn) => resources.push({
+  watchRegistrations(() => {}, (r, urn, state) => resources.push({
     type: r.type, name: r.name, urn, inputs: unwrapSecrets(r.raw), raw: r.raw, parent: r.parent,
-    dependencies: r.dependencies, deleteBeforeReplace: r.deleteBeforeReplace,
+    dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, state: unwrapSecrets(state),
+    deleteBeforeReplace: r.deleteBeforeReplace,
     replaceOnChanges: r.replaceOnChanges, protect: r.protect,
   }));
 

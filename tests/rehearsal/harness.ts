@@ -96,7 +96,7 @@ export async function get(port: number, urlPath: string): Promise<{ status: numb
 }
 
 export function docker(...args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8" }).trim();
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
 /** Names of running containers of a stack with a role (and version) label. */
