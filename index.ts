@@ -1,20 +1,25 @@
 // Reads and validates the stack's config, then declares the TaskFlow runtime on the
 // configured Docker host. Bad config throws here, before any resource is registered.
 import * as docker from "@pulumi/docker";
+import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
-import { TaskflowStack } from "./components";
+import { GitHubEnvironments, TaskflowStack } from "./components";
 
 const config = loadConfig(pulumi.runtime.allConfig(), secretKeys());
 const stack = pulumi.getStack();
+const githubToken = config.github.enabled ? requireGithubToken() : undefined;
 
 // An explicit provider: every Docker object goes to the configured host, never to
 // whatever DOCKER_HOST the machine running `pulumi up` happens to have.
 const provider = new docker.Provider("docker", { host: config.docker.host });
 const taskflow = new TaskflowStack("taskflow", { stack, config }, { providers: { docker: provider } });
 
-// GitHub side of the release path (environments, reviewers, branch rules): composed
-// here when `taskflow:github.enabled` is true.
+// The GitHub side of the release path (production stack only).
+if (config.github.enabled) {
+  const provider = new github.Provider("github", { owner: config.github.owner, token: githubToken });
+  new GitHubEnvironments("release", { settings: config.github, secrets: config.githubSecrets }, { providers: { github: provider } });
+}
 
 export const url = taskflow.url;
 export const image = taskflow.image;
@@ -23,6 +28,19 @@ export const replicaNames = taskflow.replicaNames;
 export const databaseHost = taskflow.databaseHost;
 export const cacheHost = taskflow.cacheHost;
 export const gatewayContainer = taskflow.gatewayContainer;
+
+/**
+ * GitHub resources need a token; a preview from a fork has none. Say so in one line
+ * instead of failing deep inside the provider.
+ */
+function requireGithubToken(): pulumi.Output<string> {
+  const token = process.env.GITHUB_TOKEN;
+  if (!token) {
+    throw new Error("taskflow:github.enabled is true but GITHUB_TOKEN is not set: export a token with admin rights on " +
+      `${config.github.owner}/${config.github.repository} (pull requests from forks get no secrets, so they cannot preview this stack)`);
+  }
+  return pulumi.secret(token);
+}
 
 /** Keys Pulumi marks secret: their values are masked in config errors. */
 function secretKeys(): string[] {

@@ -7,3 +7,4 @@ export * from "./networks";
 export * from "./postgres";
 export * from "./redis";
 export * from "./taskflowStack";
+export * from "./githubEnvironments";

@@ -60,16 +60,32 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   }
 }
 
+/** The id the mocked getUser/getTeam return for a login or team slug. */
+export const mockGithubId = (name: string) => parseInt(hex(name, 6), 16);
+
+function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  switch (args.token) {
+    case "github:index/getUser:getUser":
+      return { id: String(mockGithubId(args.inputs.username)), login: args.inputs.username };
+    case "github:index/getTeam:getTeam":
+      return { id: String(mockGithubId(args.inputs.slug)), slug: args.inputs.slug };
+    default:
+      throw new Error(`no mock for ${args.token}`);
+  }
+}
+
 /** What the last runProgram registered, also when the program threw. */
 export const registrations: Recorded[] = [];
 
 export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
   registrations.length = 0;
   const resources = registrations;
+  // The production stack declares GitHub resources, which need a token.
+  if (process.env.GITHUB_TOKEN === undefined) process.env.GITHUB_TOKEN = "ghp_mocktoken";
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks({
     newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
-    call: (args) => args.inputs,
+    call: mockCall,
   }, "taskflow", stack, false);
 
   watchRegistrations(() => {}, (r, urn, state) => resources.push({

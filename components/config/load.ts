@@ -43,12 +43,21 @@ function decode(text: string): unknown {
   }
 }
 
+/** Keys whose values must be Pulumi secrets (encrypted in the stack file). */
+export const SECRET_ONLY_KEYS = ["githubSecrets"];
+
 export function loadConfig(all: Record<string, string>, secretKeys: readonly string[] = []): TaskflowConfig {
   const raw = rawConfig(all);
-  const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
   const secret = new Set(secretKeys.map((k) => splitKey(k)[1]));
-  throw new ConfigError(parsed.error.issues.flatMap((issue) => describe(issue, raw, secret)));
+  const parsed = configSchema.safeParse(raw);
+  const problems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describe(issue, raw, secret));
+  for (const key of SECRET_ONLY_KEYS) {
+    if (raw[key] !== undefined && !secret.has(key)) {
+      problems.push(`${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --secret --path ${key}.<environment>.<NAME> <value>\``);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed.data!;
 }
 
 function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret: Set<string>): string[] {
@@ -59,6 +68,11 @@ function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret:
       return `${keyName(keyPath)}: unknown key (got ${show(valueAt(raw, keyPath), keyPath, secret)}); ` +
         `expected one of: ${knownKeys(path).join(", ")}`;
     });
+  }
+  if (issue.code === "invalid_key") {
+    // A map key GitHub (or Docker) would refuse: the key itself is the bad value.
+    const inner = issue.issues[0]?.message ?? issue.message;
+    return [`${keyName(path)}: got ${JSON.stringify(path.at(-1))}; expected ${inner}`];
   }
   const value = valueAt(raw, path);
   const got = value === undefined ? "nothing (the key is missing)" : show(value, path, secret);
@@ -74,7 +88,7 @@ function valueAt(raw: unknown, path: string[]): unknown {
 }
 
 function show(value: unknown, path: string[], secret: Set<string>): string {
-  if (path.length > 0 && secret.has(path[0])) return "[secret]";
+  if (path.length > 0 && (secret.has(path[0]) || SECRET_ONLY_KEYS.includes(path[0]))) return "[secret]";
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -128,8 +128,41 @@ const dockerSchema = z
   })
   .prefault({});
 
-// Seam for the GitHub side of the release path (environments, reviewers, branch rules).
-const githubSchema = z.strictObject({ enabled: bool().default(false) }).prefault({});
+/** `{ staging: {NAME: value}, production: {NAME: value} }` */
+const perEnvironment = (value: z.ZodString) => {
+  const map = () => z.record(githubName(), value, { error: "a map of NAME: value" }).default({});
+  return z.strictObject({ staging: map(), production: map() }).prefault({});
+};
+
+// GitHub secret and variable names: what GitHub accepts.
+const githubName = () => {
+  const error = "a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_";
+  return z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error }).refine((n) => !/^GITHUB_/i.test(n), { error });
+};
+
+// The GitHub side of the release path, owned by the production stack: the staging and
+// production environments, their protection rules, secrets and variables, and branch
+// protection on main.
+const githubSchema = z
+  .strictObject({
+    enabled: bool().default(false),
+    owner: z.string({ error: "a GitHub user or organization name" }).regex(/^[A-Za-z0-9-]{1,39}$/, { error: "a GitHub user or organization name" }).optional(),
+    repository: z.string({ error: "a repository name" }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" }).optional(),
+    reviewers: z
+      .strictObject({
+        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([]),
+        teams: z.array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" }).default([]),
+      })
+      .prefault({}),
+    waitTimerMinutes: intBetween(0, 43200).default(0),
+    /** Let pull-request branches deploy to staging too (previews); main always can. */
+    stagingFromPullRequests: bool().default(false),
+    /** Status checks main requires: the CI and preview jobs' check names. */
+    requiredChecks: z.array(z.string().min(1), { error: "a list of check names" })
+      .default(["test", "image", "preview (staging)", "preview (production)"]),
+    variables: perEnvironment(z.string({ error: "a string value" })),
+  })
+  .prefault({});
 
 export const configSchema = z
   .strictObject({
@@ -146,6 +179,8 @@ export const configSchema = z
     /** Protect data volumes from deletion (`pulumi destroy` refuses). */
     protectData: bool().default(false),
     github: githubSchema,
+    /** Environment secrets for GitHub Actions: set each with `pulumi config set --secret --path`. */
+    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" })),
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev") {
@@ -166,6 +201,21 @@ export const configSchema = z
         path: ["gateway", "publicUrl"],
         message: "the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)",
       });
+    }
+    if (c.github.enabled) {
+      if (c.environment !== "production") {
+        ctx.addIssue({ code: "custom", path: ["github", "enabled"], message: "true only in the production stack, which declares both GitHub environments" });
+      }
+      for (const key of ["owner", "repository"] as const) {
+        if (!c.github[key]) ctx.addIssue({ code: "custom", path: ["github", key], message: `the GitHub ${key}, required when github.enabled is true` });
+      }
+      const reviewers = c.github.reviewers.users.length + c.github.reviewers.teams.length;
+      if (reviewers === 0) {
+        ctx.addIssue({ code: "custom", path: ["github", "reviewers"], message: "at least one user or team: production deploys need an approval" });
+      }
+      if (reviewers > 6) {
+        ctx.addIssue({ code: "custom", path: ["github", "reviewers"], message: `at most 6 users and teams in all (GitHub's limit; got ${reviewers})` });
+      }
     }
     const ref = parseImageRef(c.image);
     if (ref && ref.tag === undefined && c.api.version === undefined) {

@@ -92,6 +92,9 @@ describe.each<Variant>([
     'container-restart-policy: Container restart policy is "no".'],
   ["Redis without no-new-privileges", "dev", {}, (r) => { named(r, "taskflow-redis-container").props.securityOpts = []; },
     "container-no-new-privileges: Container does not set no-new-privileges."],
+  ["a production environment that lets authors approve themselves", "production", {}, (r) => {
+    named(r, "release-production").props.preventSelfReview = false;
+  }, "github-production-environment-gated: Production environment lets the author approve their own deploy."],
   ["a password in the migration command", "staging", {}, (r) => {
     named(r, "taskflow-api-migration").props.create = JSON.stringify(["env", "PGPASSWORD=hunter2hunter2", "alembic", "upgrade", "head"]);
   }, "no-plain-secrets: Command create string contains a literal credential."],

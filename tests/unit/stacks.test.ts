@@ -20,7 +20,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   });
 
   it("declares the whole runtime and nothing else", () => {
-    const names = run.resources.filter((r) => !r.type.startsWith("taskflow:")).map((r) => `${r.type} ${r.name}`).sort();
+    // The GitHub side is tested in github.test.ts.
+    const names = run.resources.filter((r) => !/^(taskflow|github|pulumi:providers:github)/.test(r.type)).map((r) => `${r.type} ${r.name}`).sort();
     const expected = [
       `${T.command} taskflow-api-migration`,
       `${T.command} taskflow-cutover-reload`,
@@ -48,12 +49,12 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(replicas()).toHaveLength({ dev: 1, staging: 2, production: 3 }[stack]!);
   });
 
-  it("gives every resource a parent inside the TaskflowStack (except the stack and provider)", () => {
-    const stackUrn = find(run, "taskflow:docker:TaskflowStack", "taskflow").urn;
+  it("gives every resource a parent component (except the top components and providers)", () => {
     const urns = new Set(run.resources.map((r) => r.urn));
+    const tops = ["taskflow:docker:TaskflowStack", "taskflow:github:GitHubEnvironments"];
     for (const r of run.resources) {
-      if (r.name === "taskflow" || r.type === "pulumi:providers:docker") continue;
-      expect(urns.has(r.parent) || r.parent === stackUrn, `${r.name} has parent ${r.parent}`).toBe(true);
+      if (tops.includes(r.type) || r.type.startsWith("pulumi:providers:")) continue;
+      expect(urns.has(r.parent), `${r.name} has parent ${r.parent}`).toBe(true);
     }
   });
 

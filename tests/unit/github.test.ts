@@ -1,0 +1,153 @@
+// The GitHub side of the release path, declared by the production stack.
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../components/config";
+import { deploymentBranches } from "../../components/githubEnvironments";
+import { find, isSecretValue, mockGithubId, ofType, ProgramRun, registrations, ROOT, runProgram, stackFileConfig } from "../mocks";
+import { withSetting } from "../support/stackConfig";
+
+const G = {
+  env: "github:index/repositoryEnvironment:RepositoryEnvironment",
+  policy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+  secret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+  variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+  protection: "github:index/branchProtection:BranchProtection",
+};
+
+const SECRETS = { production: { PULUMI_ACCESS_TOKEN: "pul-prod-token-1234", DOCKER_SSH_KEY: "-----BEGIN KEY-----x" }, staging: { PULUMI_ACCESS_TOKEN: "pul-stg-token-5678" } };
+
+/** Check names the workflows produce: a job's `name`, with the matrix value in parentheses. */
+function workflowCheckNames(): string[] {
+  const dir = path.join(ROOT, ".github/workflows");
+  let files: string[] = [];
+  try { files = readdirSync(dir).filter((f) => f.endsWith(".yml")); } catch { return []; }
+  return files.flatMap((f) => Object.entries<any>(parse(readFileSync(path.join(dir, f), "utf8")).jobs ?? {}).flatMap(([id, job]) => {
+    const base: string = String(job.name ?? id).replace(/\s*\$\{\{.*\}\}\s*/, "").trim();
+    const matrix = job.strategy?.matrix;
+    const values: string[] | undefined = matrix && Object.values<any>(matrix).find(Array.isArray);
+    return values ? values.map((v) => `${base} (${v})`) : [base];
+  }));
+}
+
+describe("the production stack's GitHub side", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    const config = { ...stackFileConfig("production"), "taskflow:githubSecrets": JSON.stringify(SECRETS) };
+    run = await runProgram("production", config, ["taskflow:githubSecrets"]);
+  });
+
+  it("resolves reviewer logins and team slugs to GitHub's numeric ids", () => {
+    expect(find(run, G.env, "release-production").inputs.reviewers).toEqual([{ users: [mockGithubId("alice-ops")], teams: [mockGithubId("release-managers")] }]);
+  });
+
+  it("gates production: reviewers who are not the author, no admin bypass, a wait timer, main only", () => {
+    expect(find(run, G.env, "release-production").inputs).toMatchObject({
+      repository: "taskflow", environment: "production", preventSelfReview: true, canAdminsBypass: false, waitTimer: 10,
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    });
+    const policies = ofType(run, G.policy).filter((p) => p.inputs.environment === "production");
+    expect(policies.map((p) => p.inputs.branchPattern)).toEqual(["main"]);
+  });
+
+  it("lets main deploy to staging without reviewers", () => {
+    expect(find(run, G.env, "release-staging").inputs).toMatchObject({ environment: "staging", canAdminsBypass: false, reviewers: [], waitTimer: 0 });
+    expect(ofType(run, G.policy).filter((p) => p.inputs.environment === "staging").map((p) => p.inputs.branchPattern)).toEqual(["main"]);
+  });
+
+  it("keeps environment secrets secret and puts each in its environment", () => {
+    const secrets = ofType(run, G.secret);
+    expect(secrets.map((s) => `${s.inputs.environment}/${s.inputs.secretName}`).sort()).toEqual(["production/DOCKER_SSH_KEY", "production/PULUMI_ACCESS_TOKEN", "staging/PULUMI_ACCESS_TOKEN"]);
+    for (const s of secrets) expect(isSecretValue(s.raw.plaintextValue), s.name).toBe(true);
+    expect(JSON.stringify(run.rawOutputs)).not.toContain("pul-prod-token");
+  });
+
+  it("sets the variables the workflows read", () => {
+    expect(ofType(run, G.variable).map((v) => `${v.inputs.environment}/${v.inputs.variableName}=${v.inputs.value}`).sort()).toEqual([
+      "production/DOCKER_HOST=ssh://deploy@prod-1.taskflow.example", "production/PULUMI_STACK=production",
+      "staging/DOCKER_HOST=ssh://deploy@staging.taskflow.example", "staging/PULUMI_STACK=staging",
+    ]);
+  });
+
+  it("protects main: required checks, one approval, no force pushes, linear history", () => {
+    expect(find(run, G.protection, "release-main").inputs).toMatchObject({
+      repositoryId: "taskflow", pattern: "main", enforceAdmins: true, requiredLinearHistory: true, allowsForcePushes: false, allowsDeletions: false,
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true }],
+    });
+  });
+
+  it("requires exactly the checks the workflows run (when they exist)", () => {
+    const contexts: string[] = find(run, G.protection, "release-main").inputs.requiredStatusChecks[0].contexts;
+    const names = workflowCheckNames();
+    if (names.length === 0) {
+      expect(contexts).toEqual(["test", "image", "preview (staging)", "preview (production)"]);
+    } else {
+      for (const c of contexts) expect(names, `required check "${c}" is not a workflow job`).toContain(c);
+    }
+  });
+
+  it("passes the token to the provider as a secret", () => {
+    expect(isSecretValue(find(run, "pulumi:providers:github", "github").raw.token)).toBe(true);
+  });
+});
+
+describe("GitHub config", () => {
+  it("allows pull-request branches to deploy to staging when configured", () => {
+    expect(deploymentBranches("staging", true)).toEqual(["main", "*"]);
+    expect(deploymentBranches("production", true)).toEqual(["main"]);
+  });
+
+  const gh = (changes: Record<string, unknown>) => {
+    let c = stackFileConfig("production");
+    for (const [k, v] of Object.entries(changes)) c = withSetting(c, k, v);
+    return c;
+  };
+  const problems = (config: Record<string, string>, secretKeys: string[] = []) => {
+    try { loadConfig(config, secretKeys); return []; } catch (e) { return (e as ConfigError).problems; }
+  };
+
+  it.each([
+    [{ "github.reviewers": { users: [], teams: [] } }, "taskflow:github.reviewers: got {\"users\":[],\"teams\":[]}; expected at least one user or team: production deploys need an approval"],
+    [{ "github.reviewers": { users: ["a", "b", "c", "d"], teams: ["e", "f", "g"] } }, "taskflow:github.reviewers: got {\"users\":[\"a\",\"b\",\"c\",\"d\"],\"teams\":[\"e\",\"f\",\"g\"]}; expected at most 6 users and teams in all (GitHub's limit; got 7)"],
+    [{ "github.waitTimerMinutes": 50000 }, "taskflow:github.waitTimerMinutes: got 50000; expected a whole number from 0 to 43200"],
+    [{ "github.waitTimerMinutes": -1 }, "taskflow:github.waitTimerMinutes: got -1; expected a whole number from 0 to 43200"],
+    [{ "github.approvers": ["x"] }, "taskflow:github.approvers: unknown key (got [\"x\"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, stagingFromPullRequests, requiredChecks, variables"],
+    [{ "github.owner": undefined }, "taskflow:github.owner: got nothing (the key is missing); expected the GitHub owner, required when github.enabled is true"],
+    [{ "github.variables": { staging: { GITHUB_SHA: "x" } } }, "taskflow:github.variables.staging.GITHUB_SHA: got \"GITHUB_SHA\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],
+    [{ "github.variables": { production: { "1HOST": "x" } } }, "taskflow:github.variables.production.1HOST: got \"1HOST\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],
+  ])("refuses %j", (changes, message) => {
+    expect(problems(gh(changes))).toContain(message);
+  });
+
+  it("refuses GitHub resources in any stack but production", () => {
+    expect(problems(withSetting(stackFileConfig("staging"), "github", { enabled: true, owner: "o", repository: "r", reviewers: { users: ["u"] } })))
+      .toContain("taskflow:github.enabled: got true; expected true only in the production stack, which declares both GitHub environments");
+  });
+
+  it("refuses environment secrets that are not Pulumi secrets, without printing them", () => {
+    const config = { ...stackFileConfig("production"), "taskflow:githubSecrets": JSON.stringify({ production: { DOCKER_SSH_KEY: "plain-key-material" } }) };
+    const found = problems(config);
+    expect(found).toEqual(["taskflow:githubSecrets: got a plain value (not shown); expected a secret: set it with `pulumi config set --secret --path githubSecrets.<environment>.<NAME> <value>`"]);
+    expect(found.join()).not.toContain("plain-key-material");
+  });
+
+  it("refuses a secret named with the GITHUB_ prefix, masking its value", () => {
+    const config = { ...stackFileConfig("production"), "taskflow:githubSecrets": JSON.stringify({ staging: { GITHUB_TOKEN: "tok-abc" } }) };
+    const found = problems(config, ["taskflow:githubSecrets"]);
+    expect(found).toEqual(['taskflow:githubSecrets.staging.GITHUB_TOKEN: got "GITHUB_TOKEN"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_']);
+    expect(found.join()).not.toContain("tok-abc");
+  });
+
+  it("fails in one clear line, before any resource, when GITHUB_TOKEN is missing", async () => {
+    const saved = process.env.GITHUB_TOKEN;
+    process.env.GITHUB_TOKEN = "";
+    try {
+      await expect(runProgram("production", stackFileConfig("production"))).rejects.toThrow(
+        "taskflow:github.enabled is true but GITHUB_TOKEN is not set: export a token with admin rights on taskflow/taskflow (pull requests from forks get no secrets, so they cannot preview this stack)");
+      expect(registrations).toEqual([]);
+    } finally {
+      process.env.GITHUB_TOKEN = saved;
+    }
+  });
+});
