@@ -42,11 +42,11 @@ function requireGithubToken(): pulumi.Output<string> {
   return pulumi.secret(token);
 }
 
-/** Keys Pulumi marks secret: their values are masked in config errors. */
+/**
+ * Keys the stack file holds as secrets (the engine's PULUMI_CONFIG_SECRET_KEYS, via the
+ * runtime's isConfigSecret, exported by the SDK though not in its typings).
+ */
 function secretKeys(): string[] {
-  try {
-    return JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
-  } catch {
-    return [];
-  }
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret: (k: string) => boolean }).isConfigSecret;
+  return Object.keys(pulumi.runtime.allConfig()).filter((k) => isSecret(k));
 }

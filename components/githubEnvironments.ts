@@ -76,7 +76,11 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
       allowsDeletions: false,
       requireConversationResolution: true,
       requiredStatusChecks: [{ strict: true, contexts: s.requiredChecks }],
-      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true }],
+      requiredPullRequestReviews: [{
+        requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true,
+        // Only the deploy bot pushes without a PR: its one-line commits record each deployed tag.
+        pullRequestBypassers: s.tagCommitter ? [`/${s.tagCommitter}`] : [],
+      }],
     }, { parent: this });
 
     this.registerOutputs({ environments: this.environments, branchProtection: this.branchProtection, reviewerIds: this.reviewerIds });

@@ -161,6 +161,8 @@ const githubSchema = z
     requiredChecks: z.array(z.string().min(1), { error: "a list of check names" })
       .default(["test", "image", "preview (staging)", "preview (production)"]),
     variables: perEnvironment(z.string({ error: "a string value" })),
+    /** The bot user whose token commits the deployed tag to Pulumi.<stack>.yaml (may push to main without a PR). */
+    tagCommitter: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "a GitHub login" }).optional(),
   })
   .prefault({});
 

@@ -73,7 +73,7 @@ describe("the production stack's GitHub side", () => {
   it("protects main: required checks, one approval, no force pushes, linear history", () => {
     expect(find(run, G.protection, "release-main").inputs).toMatchObject({
       repositoryId: "taskflow", pattern: "main", enforceAdmins: true, requiredLinearHistory: true, allowsForcePushes: false, allowsDeletions: false,
-      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true }],
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true, pullRequestBypassers: ["/taskflow-deploy-bot"] }],
     });
   });
 
@@ -112,7 +112,7 @@ describe("GitHub config", () => {
     [{ "github.reviewers": { users: ["a", "b", "c", "d"], teams: ["e", "f", "g"] } }, "taskflow:github.reviewers: got {\"users\":[\"a\",\"b\",\"c\",\"d\"],\"teams\":[\"e\",\"f\",\"g\"]}; expected at most 6 users and teams in all (GitHub's limit; got 7)"],
     [{ "github.waitTimerMinutes": 50000 }, "taskflow:github.waitTimerMinutes: got 50000; expected a whole number from 0 to 43200"],
     [{ "github.waitTimerMinutes": -1 }, "taskflow:github.waitTimerMinutes: got -1; expected a whole number from 0 to 43200"],
-    [{ "github.approvers": ["x"] }, "taskflow:github.approvers: unknown key (got [\"x\"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, stagingFromPullRequests, requiredChecks, variables"],
+    [{ "github.approvers": ["x"] }, "taskflow:github.approvers: unknown key (got [\"x\"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, stagingFromPullRequests, requiredChecks, variables, tagCommitter"],
     [{ "github.owner": undefined }, "taskflow:github.owner: got nothing (the key is missing); expected the GitHub owner, required when github.enabled is true"],
     [{ "github.variables": { staging: { GITHUB_SHA: "x" } } }, "taskflow:github.variables.staging.GITHUB_SHA: got \"GITHUB_SHA\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],
     [{ "github.variables": { production: { "1HOST": "x" } } }, "taskflow:github.variables.production.1HOST: got \"1HOST\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],
