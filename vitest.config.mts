@@ -7,5 +7,11 @@ export default defineConfig({
     // One test file at a time: the unit files share one Pulumi runtime per process
     // anyway, and the real-Docker files would otherwise compete for two cores.
     fileParallelism: false,
+    server: {
+      deps: {
+        // Imports its schema JSON without an import attribute: let Vite load it.
+        inline: ["@actions/workflow-parser"],
+      },
+    },
   },
 });

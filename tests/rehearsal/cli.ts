@@ -12,14 +12,15 @@ const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE]
   --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
   --config-from  which Pulumi.<name>.yaml to read (default: NAME when that file exists, else dev)
   --set          change one config key, e.g. --set image=taskflow-api:v2 --set api.replicas=2
+  --reuse-config start from the previous update's --config-from and --set values
   --destroy      delete everything the stack's state holds
   --result       write {ok, error, outputs, counts, seconds} as JSON to FILE
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
-interface Args { stack: string; configFrom?: string; sets: [string, unknown][]; destroy: boolean; result?: string }
+interface Args { stack: string; configFrom?: string; sets: [string, unknown][]; destroy: boolean; reuse: boolean; result?: string }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { stack: "", sets: [], destroy: false };
+  const args: Args = { stack: "", sets: [], destroy: false, reuse: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
@@ -27,6 +28,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--config-from") args.configFrom = value();
     else if (a === "--set") args.sets.push(parseSetting(value()));
     else if (a === "--destroy") args.destroy = true;
+    else if (a === "--reuse-config") args.reuse = true;
     else if (a === "--result") args.result = value();
     else if (a === "--help" || a === "-h") { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown argument ${a}`);
@@ -54,12 +56,20 @@ async function main(): Promise<number> {
       log(`rehearse: destroying stack ${args.stack}`);
       await engine.destroy();
     } else {
-      const base = args.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
+      const previous = args.reuse ? engine.state.settings : undefined;
+      const base = args.configFrom ?? previous?.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
+      const sets = [...(previous?.sets ?? []).filter(([k]) => !args.sets.some(([n]) => n === k)), ...args.sets];
       let config = stackFileConfig(base);
-      for (const [k, v] of args.sets) config = withSetting(config, k, v);
-      log(`rehearse: updating stack ${args.stack} (config from Pulumi.${base}.yaml${args.sets.length ? `, ${args.sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
+      for (const [k, v] of sets) config = withSetting(config, k, v);
+      log(`rehearse: updating stack ${args.stack} (config from Pulumi.${base}.yaml${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
       outputs = await runProgram(args.stack, config, engine);
-      if (!engine.failure) await engine.finish();
+      if (!engine.failure) {
+        await engine.finish();
+        engine.state.settings = { configFrom: base, sets };
+        const history = (engine.state.history ??= []);
+        if (history.at(-1) !== outputs.image) history.push(String(outputs.image));
+        engine.save();
+      }
     }
   } catch (e) {
     engine.failure ??= e as Error;

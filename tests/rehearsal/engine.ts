@@ -37,6 +37,10 @@ export interface Entry {
 export interface StackState {
   resources: Record<string, Entry>;
   pendingDeletes: Entry[];
+  /** The settings of the last update, for --reuse-config. */
+  settings?: { configFrom: string; sets: [string, unknown][] };
+  /** Images of successful updates, oldest first, like `pulumi stack history`. */
+  history?: string[];
 }
 
 export interface Counts { created: number; updated: number; replaced: number; deleted: number; same: number }

@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -86,13 +87,27 @@ export function startLoad(port: number, connections: number, maxSeconds = 180, u
   return { stop: async () => { instance.stop(); return done; }, done };
 }
 
-/** GETs a path through the gateway and returns status and JSON body. */
-export async function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  let body: any = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, body };
+/**
+ * GETs a path through the gateway on a new connection (no pool). Caddy closes idle
+ * keep-alive connections when a cutover reloads it, and undici's fetch does not retry
+ * a request it sends on such a pooled connection (browsers do). The load tests keep
+ * their connections busy and count every failure.
+ */
+export function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 5000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => { text += c; });
+      res.on("end", () => {
+        let body: any = text;
+        try { body = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+    req.on("error", reject);
+  });
 }
 
 export function docker(...args: string[]): string {

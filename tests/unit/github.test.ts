@@ -65,8 +65,8 @@ describe("the production stack's GitHub side", () => {
 
   it("sets the variables the workflows read", () => {
     expect(ofType(run, G.variable).map((v) => `${v.inputs.environment}/${v.inputs.variableName}=${v.inputs.value}`).sort()).toEqual([
-      "production/DOCKER_HOST=ssh://deploy@prod-1.taskflow.example", "production/PULUMI_STACK=production",
-      "staging/DOCKER_HOST=ssh://deploy@staging.taskflow.example", "staging/PULUMI_STACK=staging",
+      "production/DOCKER_HOST=ssh://deploy@prod-1.taskflow.example", "production/PUBLIC_URL=http://taskflow.example",
+      "staging/DOCKER_HOST=ssh://deploy@staging.taskflow.example", "staging/PUBLIC_URL=http://staging.taskflow.example",
     ]);
   });
 

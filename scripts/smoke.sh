@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Smoke test after a deploy: /health answers 200 and /api/v1/status reports the
+# expected version, retried a bounded number of times.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/smoke.sh URL EXPECTED_VERSION
+Checks URL/health (200) and URL/api/v1/status ("version" == EXPECTED_VERSION).
+Env: SMOKE_ATTEMPTS (default 30), SMOKE_INTERVAL seconds (default 2).
+Exit codes: 0 pass, 1 fail after all attempts, 64 usage.
+USAGE
+}
+[ "${1:-}" = "--help" ] && { usage; exit 0; }
+[ $# -eq 2 ] || { usage >&2; exit 64; }
+url="${1%/}" expected="$2"
+attempts="${SMOKE_ATTEMPTS:-30}" interval="${SMOKE_INTERVAL:-2}"
+
+last=""
+for i in $(seq 1 "$attempts"); do
+  health="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/health" || true)"
+  version="$(curl -s --max-time 5 "$url/api/v1/status" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).version??"")}catch{console.log("")}})' || true)"
+  if [ "$health" = "200" ] && [ "$version" = "$expected" ]; then
+    echo "smoke: $url healthy, version $version (attempt $i)"
+    exit 0
+  fi
+  last="health $health, version '${version}'"
+  sleep "$interval"
+done
+echo "smoke: FAILED after $attempts attempts: $last (expected version '$expected')" >&2
+exit 1
