@@ -1,0 +1,143 @@
+// The three ways of replacing the API that the benchmark compares, on one Docker engine.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderCaddyfile } from "../components/caddyfile";
+import { containers, docker, rehearse } from "../tests/rehearsal/harness";
+
+/** Retries `attempt` every 500 ms until it stops throwing, for at most `seconds`. */
+export function waitFor(attempt: () => void, seconds: number): void {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      attempt();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      execFileSync("sleep", ["0.5"]);
+    }
+  }
+}
+
+export interface Strategy {
+  name: string;
+  /** Deploys `image` and resolves when the tool says it is done. */
+  rollTo(image: string): Promise<void>;
+  port: number;
+}
+
+/** This project: `pulumi up` with a new tag (the rehearsal of it). */
+export function pulumiWay(stack: string, port: number, sets: Record<string, unknown>): Strategy {
+  return {
+    name: "pulumi (this project)", port,
+    async rollTo(image) {
+      const r = await rehearse(stack, { ...sets, image });
+      if (!r.ok) throw new Error(`rehearsal failed: ${r.error}`);
+    },
+  };
+}
+
+/** The secret-bearing environment of a running replica, as a 0600 env file. */
+function envFileFrom(container: string): { file: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-env-"));
+  const env = JSON.parse(docker("inspect", "-f", "{{json .Config.Env}}", container)) as string[];
+  const file = path.join(dir, "env");
+  writeFileSync(file, env.filter((e) => /^(DATABASE_URL|REDIS_URL|PORT)=/.test(e)).join("\n") + "\n", { mode: 0o600 });
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function stackNetwork(stack: string, role: string): string {
+  return docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`);
+}
+
+function loadCaddyfile(gateway: string, upstreams: string[], dynamicA?: string) {
+  let text = renderCaddyfile({ listenPort: 8080, upstreams, healthPath: "/health", healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10 });
+  // Swarm: resolve the service's tasks through Docker DNS every second (no VIP here).
+  // A stopped task's IP stops answering rather than refusing: dial briefly, then retry.
+  if (dynamicA) {
+    text = text.replace(`reverse_proxy ${upstreams.join(" ")} {`,
+      `reverse_proxy {\n\t\t\tdynamic a ${dynamicA} 8000 {\n\t\t\t\trefresh 1s\n\t\t\t}\n\t\t\ttransport http {\n\t\t\t\tdial_timeout 1s\n\t\t\t}`);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
+  writeFileSync(path.join(dir, "Caddyfile"), text);
+  docker("cp", path.join(dir, "Caddyfile"), `${gateway}:/tmp/Caddyfile`);
+  docker("exec", gateway, "caddy", "reload", "--config", "/tmp/Caddyfile", "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force");
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * `docker compose up -d` after a tag change: stop and remove the one API container,
+ * start the new one under the same name, behind the same gateway (same Caddy config,
+ * retries and health checks included).
+ */
+export function naiveWay(stack: string, port: number): Strategy & { setup(): void; teardown(): void } {
+  const name = `bench-naive-api-${stack}`;
+  let env: { file: string; cleanup: () => void } | undefined;
+  // As compose does: the container is on both networks before it starts.
+  const run = (image: string) => {
+    docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", stackNetwork(stack, "edge"),
+      "--env-file", env!.file, "--user", "10001:10001", image);
+    docker("network", "connect", stackNetwork(stack, "internal"), name);
+    docker("start", name);
+  };
+  return {
+    name: "naive stop + recreate", port,
+    setup() {
+      env = envFileFrom(containers(stack, "api")[0]);
+      run("taskflow-api:v1");
+      loadCaddyfile(containers(stack, "gateway")[0], [`${name}:8000`]);
+    },
+    async rollTo(image) {
+      docker("stop", name);
+      docker("rm", name);
+      run(image);
+    },
+    teardown() {
+      try { docker("rm", "-f", name); } catch { /* gone */ }
+      env?.cleanup();
+    },
+  };
+}
+
+/** A single-node swarm service, `update-order start-first`, health-checked, behind its own Caddy. */
+export function swarmWay(stack: string, port: number): Strategy & { setup(): void; teardown(): void } {
+  const service = `bench-swarm-api-${stack}`;
+  const net = `bench-swarm-net-${stack}`;
+  const gw = `bench-swarm-gw-${stack}`;
+  let initialized = false;
+  let env: { file: string; cleanup: () => void } | undefined;
+  return {
+    name: "swarm start-first", port,
+    setup() {
+      if (docker("info", "-f", "{{.Swarm.LocalNodeState}}") !== "active") {
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1");
+        initialized = true;
+      }
+      docker("network", "create", "-d", "overlay", "--attachable", "--label", `taskflow.stack=${stack}`, net);
+      for (const role of ["postgres", "redis"]) docker("network", "connect", "--alias", role, net, containers(stack, role)[0]);
+      env = envFileFrom(containers(stack, "api")[0]);
+      docker("service", "create", "--name", service, "--replicas", "2", "--network", net, "--env-file", env.file, "--user", "10001:10001",
+        "--label", `taskflow.stack=${stack}`,
+        "--health-cmd", "python3 -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)\"",
+        "--health-interval", "2s", "--health-retries", "3", "--health-start-period", "10s",
+        "--update-order", "start-first", "--update-parallelism", "1", "--update-failure-action", "rollback", "--update-monitor", "5s",
+        "--stop-grace-period", "10s", "--quiet", "taskflow-api:v1");
+      docker("run", "-d", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
+        "--user", "1000:1000", "taskflow-caddy:2.6", "sh", "-c", "printf ':8080 {\\n respond 503\\n}\\n' > /tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile");
+      waitFor(() => { docker("exec", gw, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:2019/config/"); }, 30);
+      loadCaddyfile(gw, ["swarm"], `tasks.${service}`);
+    },
+    async rollTo(image) {
+      docker("service", "update", "--quiet", "--image", image, service);
+    },
+    teardown() {
+      for (const cmd of [["service", "rm", service], ["rm", "-f", gw]]) { try { docker(...cmd); } catch { /* gone */ } }
+      for (const role of ["postgres", "redis"]) { try { docker("network", "disconnect", "-f", net, containers(stack, role)[0]); } catch { /* gone */ } }
+      // The overlay's endpoints go away with the service's tasks, a little later.
+      try { waitFor(() => { docker("network", "rm", net); }, 30); } catch { /* left for the label sweep */ }
+      if (initialized) { try { docker("swarm", "leave", "--force"); } catch { /* not in a swarm */ } }
+      env?.cleanup();
+    },
+  };
+}
