@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { TaskflowConfig } from "./config";
 import { postgresHealthcheckTest } from "./commands";
 import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
+import { dataVolume, generatedPassword } from "./dataStore";
 
 export interface PostgresArgs {
   stack: string;
@@ -31,14 +31,8 @@ export class Postgres extends pulumi.ComponentResource {
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Postgres", name, {}, opts);
     const s = args.settings;
-    // No special characters: the password goes into a URL (DATABASE_URL) unescaped.
-    const password = new random.RandomPassword(`${name}-password`, { length: s.passwordLength, special: false }, { parent: this });
-    // Secret here, not only by the provider's additionalSecretOutputs: every value
-    // derived from it (uploads, URLs, envs) is then secret on every code path.
-    this.password = pulumi.secret(password.result);
-
-    this.volume = new docker.Volume(`${name}-volume`, { labels: labels(args.stack, "postgres-data") },
-      { parent: this, protect: args.protectData });
+    this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
+    this.volume = dataVolume(`${name}-volume`, args.stack, "postgres-data", args.protectData, this);
 
     this.container = new docker.Container(`${name}-container`, {
       image: s.image,

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { TaskflowConfig } from "./config";
 import { REDIS_HEALTHCHECK_TEST } from "./commands";
 import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
+import { dataVolume, generatedPassword } from "./dataStore";
 import { renderRedisConf } from "./redisConf";
 
 export interface RedisArgs {
@@ -27,15 +27,11 @@ export class Redis extends pulumi.ComponentResource {
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Redis", name, {}, opts);
     const s = args.settings;
-    const password = new random.RandomPassword(`${name}-password`, { length: s.passwordLength, special: false }, { parent: this });
-    // Secret here, not only by the provider's additionalSecretOutputs: every value
-    // derived from it (uploads, URLs, envs) is then secret on every code path.
-    this.password = pulumi.secret(password.result);
+    this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
     const conf = pulumi.secret(this.password.apply((p) =>
       renderRedisConf({ password: p, maxmemoryMb: s.maxmemoryMb, maxmemoryPolicy: s.maxmemoryPolicy, appendonly: s.appendonly })));
 
-    this.volume = new docker.Volume(`${name}-volume`, { labels: labels(args.stack, "redis-data") },
-      { parent: this, protect: args.protectData });
+    this.volume = dataVolume(`${name}-volume`, args.stack, "redis-data", args.protectData, this);
     const owner = uidOf(s.runAs);
     this.container = new docker.Container(`${name}-container`, {
       image: s.image,

@@ -18,16 +18,21 @@ const G = {
 
 const SECRETS = { production: { PULUMI_ACCESS_TOKEN: "pul-prod-token-1234", DOCKER_SSH_KEY: "-----BEGIN KEY-----x" }, staging: { PULUMI_ACCESS_TOKEN: "pul-stg-token-5678" } };
 
-/** Check names the workflows produce: a job's `name`, with the matrix value in parentheses. */
+/**
+ * Check names the workflows produce, as GitHub names check runs: a job's `name` with
+ * `${{ matrix.x }}` filled in, or, for an untemplated matrix job, the value in parentheses.
+ */
 function workflowCheckNames(): string[] {
   const dir = path.join(ROOT, ".github/workflows");
   let files: string[] = [];
   try { files = readdirSync(dir).filter((f) => f.endsWith(".yml")); } catch { return []; }
   return files.flatMap((f) => Object.entries<any>(parse(readFileSync(path.join(dir, f), "utf8")).jobs ?? {}).flatMap(([id, job]) => {
-    const base: string = String(job.name ?? id).replace(/\s*\$\{\{.*\}\}\s*/, "").trim();
-    const matrix = job.strategy?.matrix;
-    const values: string[] | undefined = matrix && Object.values<any>(matrix).find(Array.isArray);
-    return values ? values.map((v) => `${base} (${v})`) : [base];
+    const name = String(job.name ?? id);
+    const matrix: Record<string, unknown[]> | undefined = job.strategy?.matrix;
+    const [key, values] = Object.entries(matrix ?? {}).find(([, v]) => Array.isArray(v)) ?? [];
+    if (!key || !values) return [name];
+    const template = new RegExp(`\\$\\{\\{\\s*matrix\\.${key}\\s*\\}\\}`);
+    return values.map((v) => (template.test(name) ? name.replace(template, String(v)) : `${name} (${v})`));
   }));
 }
 
