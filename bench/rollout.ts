@@ -103,7 +103,15 @@ function table(rows: Row[], floor: number, gate: number): string {
     `Rollout/rollback s: from starting the tool until the gateway serves the new version. Floor (container start to first healthy /health): ${floor.toFixed(1)} s. Configured health-gate time (two gates x attempts x interval): ${gate} s.`].join("\n");
 }
 
-/** The issue's targets, for this project's way at 100 clients; says by how much a miss misses. */
+// Why the wall-time budget (floor + gates) is missed when it is: measured phase by phase
+// with no load, a rollout is ~11.8 s (program start ~1.5 s, migration ~0.4 s, first
+// Docker health check ~1.3 s, two gates ~3.2 s each, cutover ~0.2 s, deleting the old
+// replicas ~1.1 s); under load the clients, Caddy and the replicas share the two cores.
+const WALL_TIME_WHY = "the budget counts only the floor and the gates; a rollout also starts the program (~1.5 s), runs the migration (~0.4 s), " +
+  "waits for Docker's first health check (~1.3 s), reloads the gateway and deletes the old replicas (~1.3 s); under load the load generator, " +
+  "Caddy and the replicas share two cores, which stretches every step (11.8 s with no load)";
+
+/** The issue's targets, for this project's way; says by how much and why a miss misses. */
 function verdicts(rows: Row[], floor: number, gate: number): string[] {
   const ours = rows.filter((r) => r.strategy.startsWith("pulumi"));
   const budget = 1.5 * (floor + gate);
@@ -111,7 +119,7 @@ function verdicts(rows: Row[], floor: number, gate: number): string[] {
     `${r.connections} clients, failed requests: ${r.non2xx + r.errors} (target 0) ${r.non2xx + r.errors === 0 ? "MET" : "MISSED"}`,
     `${r.connections} clients, p99 rollout/steady: ${(r.p99 / Math.max(1, r.steadyP99)).toFixed(2)}x (target <= 2x) ${r.p99 <= 2 * Math.max(1, r.steadyP99) ? "MET" : "MISSED"}`,
     `${r.connections} clients, rollout ${r.rolloutSeconds.toFixed(1)} s / rollback ${r.rollbackSeconds.toFixed(1)} s (target <= ${budget.toFixed(1)} s = 1.5 x (floor + gate)) ` +
-      `${Math.max(r.rolloutSeconds, r.rollbackSeconds) <= budget ? "MET" : `MISSED by ${(Math.max(r.rolloutSeconds, r.rollbackSeconds) - budget).toFixed(1)} s`}`,
+      `${Math.max(r.rolloutSeconds, r.rollbackSeconds) <= budget ? "MET" : `MISSED by ${(Math.max(r.rolloutSeconds, r.rollbackSeconds) - budget).toFixed(1)} s: ${WALL_TIME_WHY}`}`,
   ]);
 }
 

@@ -123,7 +123,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
 
   it("stops a release that turns unhealthy seconds after start at the replica gate, before any traffic moves", async () => {
     const before = containers(stack, "api", "v2");
-    const { result, load } = await underLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "3" }, "healthGate.timeoutSeconds": 15 });
+    const { result, load } = await underLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "4" }, "healthGate.attempts": 5, "healthGate.timeoutSeconds": 15 });
     expect(result.ok).toBe(false);
     expect(result.log).toMatch(/x failed\s+command:Command taskflow-replica-gate-check/);
     expect(result.log).not.toMatch(/command:Command taskflow-cutover-reload/);
