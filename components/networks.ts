@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { labels } from "./containerDefaults";
 
 export interface NetworksArgs {
   stack: string;
@@ -15,12 +16,8 @@ export class Networks extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Networks", name, {}, opts);
-    const labels = (role: string) => [
-      { label: "taskflow.stack", value: args.stack },
-      { label: "taskflow.role", value: role },
-    ];
-    this.edge = new docker.Network(`${name}-edge`, { driver: "bridge", internal: false, labels: labels("edge") }, { parent: this });
-    this.internal = new docker.Network(`${name}-internal`, { driver: "bridge", internal: true, labels: labels("internal") }, { parent: this });
+    this.edge = new docker.Network(`${name}-edge`, { driver: "bridge", internal: false, labels: labels(args.stack, "edge") }, { parent: this });
+    this.internal = new docker.Network(`${name}-internal`, { driver: "bridge", internal: true, labels: labels(args.stack, "internal") }, { parent: this });
     this.registerOutputs({ edge: this.edge, internal: this.internal });
   }
 }

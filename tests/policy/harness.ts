@@ -66,16 +66,3 @@ export function policyResources(run: ProgramRun): PolicyResource[] {
   }
   return [...byUrn.values()];
 }
-
-/** Every rule over every resource: `rule: message` lines. */
-export async function allViolations(resources: PolicyResource[], rules: { resource: ResourceValidationPolicy[]; stack: StackValidationPolicy[] },
-  config: Record<string, Record<string, unknown>> = {}): Promise<string[]> {
-  const out: string[] = [];
-  for (const rule of rules.resource) {
-    for (const r of resources) {
-      for (const m of await violations(rule, { type: r.type, name: r.name, props: r.props, opts: r.opts }, config[rule.name] ?? {})) out.push(`${rule.name}: ${r.name}: ${m}`);
-    }
-  }
-  for (const rule of rules.stack) for (const m of await stackViolations(rule, resources)) out.push(`${rule.name}: ${m}`);
-  return out;
-}
