@@ -25,9 +25,10 @@ export interface ApiArgs {
 
 /**
  * Inputs whose change must roll the replicas (new containers first, old ones last).
- * The docker provider cannot change these on a running container anyway; listing them
- * makes every such change a visible create-before-delete replacement. Memory, cpus and
- * restart are left out: Docker updates them in place without a restart.
+ * Most are ForceNew in the provider already; healthcheck and tmpfs are not: the
+ * provider would record them as an in-place update and the running container would
+ * keep its old health check. Memory and restart are left out: the provider changes
+ * them in place with `docker update`. (cpus is ForceNew: a change rolls the replicas.)
  */
 export const REPLICA_REPLACE_ON_CHANGES = [
   "image", "envs", "command", "entrypoints", "healthcheck", "user", "labels",

@@ -114,6 +114,19 @@ async function prepareAndStart(id: string, containerName: string, inputs: Inputs
   }
 }
 
+/**
+ * Container inputs the docker provider does not mark ForceNew (terraform-provider-docker
+ * internal/provider/resource_docker_container.go): a change to only these is an update
+ * in place; any other change (image, env, labels, cpus, ...) replaces the container.
+ * Note healthcheck and tmpfs are here: the provider cannot change them on a running
+ * container, which is why the program lists them in replaceOnChanges.
+ */
+export const CONTAINER_IN_PLACE = [
+  "memory", "memorySwap", "cpuShares", "cpuSet", "cpuPeriod", "cpuQuota", "restart", "maxRetryCount",
+  "healthcheck", "tmpfs", "wait", "waitTimeout", "destroyGraceSeconds", "mustRun", "start", "init",
+  "rm", "attach", "logs", "removeVolumes", "containerReadRefreshTimeoutMilliseconds",
+];
+
 const container: Provider = {
   async create(name, inputs, log) {
     const containerName = inputs.name ?? autoName(name);
@@ -126,13 +139,13 @@ const container: Provider = {
     }
     return { id, outputs: { ...inputs, name: containerName } };
   },
-  // `docker update` changes these on a running container; the provider's other container
-  // fields are ForceNew (pulumi-docker resource_docker_container.go schema).
-  updatable: (changed) => changed.every((k) => ["memory", "memorySwap", "cpus", "cpuShares", "restart"].includes(k)),
+  updatable: (changed) => changed.every((k) => CONTAINER_IN_PLACE.includes(k)),
+  // What the provider's update applies to a running container (`docker update`); the
+  // other in-place fields (healthcheck, tmpfs, wait, ...) only change the state.
   async update(id, old, inputs) {
     await dockerApi("POST", `/containers/${id}/update`, {
       Memory: inputs.memory * 1024 * 1024, MemorySwap: inputs.memorySwap * 1024 * 1024,
-      NanoCpus: Math.round(Number(inputs.cpus) * 1e9), RestartPolicy: { Name: inputs.restart },
+      CpuShares: inputs.cpuShares, RestartPolicy: { Name: inputs.restart },
     });
     return { ...old, ...inputs, name: old.name };
   },
