@@ -38,8 +38,8 @@ export function pulumiWay(stack: string, port: number, sets: Record<string, unkn
   };
 }
 
-/** The secret-bearing environment of a running replica, as a 0600 env file. */
-function envFileFrom(container: string): { file: string; cleanup: () => void } {
+/** The secret-bearing environment of a running replica, as a 0600 env file (never on an argv). */
+export function envFileFrom(container: string): { file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-env-"));
   const env = JSON.parse(docker("inspect", "-f", "{{json .Config.Env}}", container)) as string[];
   const file = path.join(dir, "env");
@@ -47,7 +47,7 @@ function envFileFrom(container: string): { file: string; cleanup: () => void } {
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function stackNetwork(stack: string, role: string): string {
+export function stackNetwork(stack: string, role: string): string {
   return docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`);
 }
 
