@@ -8,11 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadConfig } from "../components/config";
 import { HTTP_PROBE_PY } from "../components/commands";
-import { containers, docker, dockerUnavailable, freePort, get, rehearse, removeStack, uniqueStack } from "../tests/rehearsal/harness";
+import { containers, docker, dockerUnavailable, freePort, get, networkOf, rehearse, removeStack, uniqueStack } from "../tests/rehearsal/harness";
 import { ROOT, stackFileConfig } from "../tests/support/stackConfig";
 import { ChartRun, renderChart } from "./chart";
 import { traceLoad, windowStats, WindowStats } from "./load";
-import { envFileFrom, naiveWay, pulumiWay, stackNetwork, Strategy, swarmWay, waitFor } from "./strategies";
+import { envFileFrom, naiveWay, pulumiWay, Strategy, swarmWay, waitFor } from "./strategies";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : 0; };
@@ -33,8 +33,8 @@ function measureFloor(stack: string): number {
   try {
     for (let i = 0; i < 3; i++) {
       const name = `bench-floor-${stack}-${i}`;
-      docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", stackNetwork(stack, "edge"), "--env-file", env.file, "taskflow-api:v2");
-      docker("network", "connect", stackNetwork(stack, "internal"), name);
+      docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", networkOf(stack, "edge"), "--env-file", env.file, "taskflow-api:v2");
+      docker("network", "connect", networkOf(stack, "internal"), name);
       const start = Date.now();
       docker("start", name);
       waitFor(() => { docker("exec", name, "python3", "-c", HTTP_PROBE_PY, "http://127.0.0.1:8000/health"); }, 60);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderCaddyfile } from "../components/caddyfile";
-import { containers, docker, rehearse } from "../tests/rehearsal/harness";
+import { containers, docker, networkOf, rehearse } from "../tests/rehearsal/harness";
 
 /** Retries `attempt` every 500 ms until it stops throwing, for at most `seconds`. */
 export function waitFor(attempt: () => void, seconds: number): void {
@@ -47,10 +47,6 @@ export function envFileFrom(container: string): { file: string; cleanup: () => v
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function stackNetwork(stack: string, role: string): string {
-  return docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`);
-}
-
 function loadCaddyfile(gateway: string, upstreams: string[], dynamicA?: string) {
   let text = renderCaddyfile({ listenPort: 8080, upstreams, healthPath: "/health", healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10 });
   // Swarm: resolve the service's tasks through Docker DNS every second (no VIP here).
@@ -76,9 +72,9 @@ export function naiveWay(stack: string, port: number): Strategy & { setup(): voi
   let env: { file: string; cleanup: () => void } | undefined;
   // As compose does: the container is on both networks before it starts.
   const run = (image: string) => {
-    docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", stackNetwork(stack, "edge"),
+    docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", networkOf(stack, "edge"),
       "--env-file", env!.file, "--user", "10001:10001", image);
-    docker("network", "connect", stackNetwork(stack, "internal"), name);
+    docker("network", "connect", networkOf(stack, "internal"), name);
     docker("start", name);
   };
   return {

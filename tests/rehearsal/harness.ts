@@ -122,6 +122,11 @@ export function containers(stack: string, role: string, version?: string): strin
   return out ? out.split("\n").sort() : [];
 }
 
+/** Id of a stack's network with a role label (edge, internal). */
+export function networkOf(stack: string, role: string): string {
+  return docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`);
+}
+
 /** Destroys a stack's rehearsal state, then removes anything still labeled with it. */
 export async function removeStack(stack: string): Promise<void> {
   await rehearse(stack, {}, ["--destroy"]);

@@ -1,7 +1,7 @@
 // What happens between releases: a replica that dies or turns unhealthy gets no
 // traffic, Postgres replacement keeps the data, and a backup restores.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, networkOf, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -37,7 +37,7 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     // Wait until the killed replica is back (restart: unless-stopped) and healthy.
     for (let i = 0; i < 30 && docker("ps", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=api", "--filter", "health=healthy", "-q").split("\n").filter(Boolean).length < 2; i++) await sleep(1);
     const [sick, well] = containers(stack, "api");
-    const internal = docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=internal");
+    const internal = networkOf(stack, "internal");
     const hostnameOf = (c: string) => docker("inspect", "-f", "{{.Config.Hostname}}", c);
     const load = startLoad(port, 100);
     await sleep(1);

@@ -2,7 +2,7 @@
 // rollouts under load, a bad tag, a failed migration and a release that turns
 // unhealthy are all harmless, and a config revert rolls back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, startLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
@@ -39,8 +39,8 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   });
 
   it("keeps Postgres and Redis off the host and out of reach from the edge network", () => {
-    const edge = docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=edge");
-    const internal = docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=internal");
+    const edge = networkOf(stack, "edge");
+    const internal = networkOf(stack, "internal");
     expect(docker("network", "inspect", "-f", "{{.Internal}}", internal)).toBe("true");
     const probe = (network: string, host: string, p: number) => {
       try {
