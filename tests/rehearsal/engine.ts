@@ -179,21 +179,16 @@ export class Rehearsal {
   /** After a successful program run: pending deletes and no-longer-declared resources. */
   async finish(): Promise<void> {
     const removed = Object.values(this.state.resources).filter((e) => !this.seen.has(e.key));
-    await this.deleteAll([...this.state.pendingDeletes, ...removed], (e) => {
-      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
-      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
-    });
+    await this.deleteAll([...this.state.pendingDeletes, ...removed]);
   }
 
   /** `pulumi destroy`: everything, in reverse dependency order; protected resources refuse. */
   async destroy(): Promise<void> {
-    await this.deleteAll([...this.state.pendingDeletes, ...Object.values(this.state.resources)], (e) => {
-      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
-      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
-    });
+    await this.deleteAll([...this.state.pendingDeletes, ...Object.values(this.state.resources)]);
   }
 
-  private async deleteAll(entries: Entry[], forget: (e: Entry) => void): Promise<void> {
+  /** Deletes the objects and drops them from state (as a pending delete or a resource). */
+  private async deleteAll(entries: Entry[]): Promise<void> {
     const protectedOnes = entries.filter((e) => e.protect);
     if (protectedOnes.length) {
       throw this.fail(new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`));
@@ -201,7 +196,8 @@ export class Rehearsal {
     for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
       this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
       await PROVIDERS[e.type].delete(e.id, e.outputs, this.log);
-      forget(e);
+      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
+      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
       this.counts.deleted++;
       this.save();
     }
