@@ -134,6 +134,9 @@ const perEnvironment = (value: z.ZodString) => {
   return z.strictObject({ staging: map(), production: map() }).prefault({});
 };
 
+// A GitHub user or organization name: up to 39 letters, digits and dashes.
+const GITHUB_LOGIN = /^[A-Za-z0-9-]{1,39}$/;
+
 // GitHub secret and variable names: what GitHub accepts.
 const githubName = () => {
   const error = "a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_";
@@ -146,11 +149,11 @@ const githubName = () => {
 const githubSchema = z
   .strictObject({
     enabled: bool().default(false),
-    owner: z.string({ error: "a GitHub user or organization name" }).regex(/^[A-Za-z0-9-]{1,39}$/, { error: "a GitHub user or organization name" }).optional(),
+    owner: z.string({ error: "a GitHub user or organization name" }).regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" }).optional(),
     repository: z.string({ error: "a repository name" }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" }).optional(),
     reviewers: z
       .strictObject({
-        users: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([]),
+        users: z.array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([]),
         teams: z.array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" }).default([]),
       })
       .prefault({}),
@@ -162,7 +165,7 @@ const githubSchema = z
       .default(["test", "image", "preview (staging)", "preview (production)"]),
     variables: perEnvironment(z.string({ error: "a string value" })),
     /** The bot user whose token commits the deployed tag to Pulumi.<stack>.yaml (may push to main without a PR). */
-    tagCommitter: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "a GitHub login" }).optional(),
+    tagCommitter: z.string().regex(GITHUB_LOGIN, { error: "a GitHub login" }).optional(),
   })
   .prefault({});
 
