@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderCaddyfile } from "../components/caddyfile";
+import type { TaskflowConfig } from "../components/config";
 import { containers, docker, networkOf, rehearse } from "../tests/rehearsal/harness";
 
 /** Retries `attempt` every 500 ms until it stops throwing, for at most `seconds`. */
@@ -47,14 +48,17 @@ export function envFileFrom(container: string): { file: string; cleanup: () => v
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+// The benchmark's own gateways: the program's defaults, plain HTTP on 8080.
+const BENCH_GATEWAY = {
+  listenPort: 8080, healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10,
+} as TaskflowConfig["gateway"];
+
 function loadCaddyfile(gateway: string, upstreams: string[], dynamicA?: string) {
-  let text = renderCaddyfile({ listenPort: 8080, upstreams, healthPath: "/health", healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10 });
   // Swarm: resolve the service's tasks through Docker DNS every second (no VIP here).
-  // A stopped task's IP stops answering rather than refusing: dial briefly, then retry.
-  if (dynamicA) {
-    text = text.replace(`reverse_proxy ${upstreams.join(" ")} {`,
-      `reverse_proxy {\n\t\t\tdynamic a ${dynamicA} 8000 {\n\t\t\t\trefresh 1s\n\t\t\t}\n\t\t\ttransport http {\n\t\t\t\tdial_timeout 1s\n\t\t\t}`);
-  }
+  const text = renderCaddyfile({
+    gateway: BENCH_GATEWAY, upstreams, healthPath: "/health", hsts: false,
+    ...(dynamicA ? { dynamic: { name: dynamicA, port: 8000 } } : {}),
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
   writeFileSync(path.join(dir, "Caddyfile"), text);
   docker("cp", path.join(dir, "Caddyfile"), `${gateway}:/tmp/Caddyfile`);

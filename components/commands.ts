@@ -60,6 +60,8 @@ export function cutoverArgv(gatewayContainer: string): string[] {
 export interface HealthGateArgvArgs {
   /** Absent: check the replicas only (the gate before the cutover). */
   gatewayUrl?: string;
+  /** The gateway container whose internal CA (`tls internal`) the gate must trust. */
+  gatewayCaFrom?: string;
   expectedVersion: string;
   replicas: string[];
   port: number;
@@ -74,6 +76,7 @@ export function healthGateArgv(a: HealthGateArgvArgs): string[] {
   return [
     "node", "scripts/health-gate.mjs",
     ...(a.gatewayUrl === undefined ? [] : ["--gateway-url", a.gatewayUrl]),
+    ...(a.gatewayCaFrom === undefined ? [] : ["--gateway-ca-from", a.gatewayCaFrom]),
     "--expect-version", a.expectedVersion,
     "--port", String(a.port),
     "--health-path", a.healthPath,

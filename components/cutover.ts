@@ -12,6 +12,7 @@ export interface CutoverArgs {
   apiPort: number;
   healthPath: string;
   gateway: TaskflowConfig["gateway"];
+  hsts: boolean;
   dockerHost: string;
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -28,12 +29,7 @@ export class Cutover extends pulumi.ComponentResource {
     super("taskflow:docker:Cutover", name, {}, opts);
     const g = args.gateway;
     this.caddyfile = pulumi.output(args.replicaNames).apply((names) => renderCaddyfile({
-      listenPort: g.listenPort,
-      upstreams: names.map((n) => `${n}:${args.apiPort}`),
-      healthPath: args.healthPath,
-      healthIntervalSeconds: g.healthIntervalSeconds,
-      lbTryDurationSeconds: g.lbTryDurationSeconds,
-      gracePeriodSeconds: g.gracePeriodSeconds,
+      gateway: g, upstreams: names.map((n) => `${n}:${args.apiPort}`), healthPath: args.healthPath, hsts: args.hsts,
     }));
     this.command = new command.local.Command(`${name}-reload`, {
       ...argvCommand(pulumi.output(args.gatewayContainer).apply(cutoverArgv)),

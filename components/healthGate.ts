@@ -6,6 +6,8 @@ import { argvCommand, healthGateArgv } from "./commands";
 export interface HealthGateArgs {
   /** Without it, only the replicas are checked: the gate that runs before the cutover. */
   gatewayUrl?: pulumi.Input<string>;
+  /** With `tls internal`: the gateway container whose CA root the gate trusts. */
+  gatewayCaFrom?: pulumi.Input<string>;
   expectedVersion: string;
   replicaNames: pulumi.Input<string[]>;
   api: TaskflowConfig["api"];
@@ -23,8 +25,8 @@ export class HealthGate extends pulumi.ComponentResource {
 
   constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:HealthGate", name, {}, opts);
-    const argv = pulumi.all([args.gatewayUrl, args.replicaNames]).apply(([gatewayUrl, replicas]) => healthGateArgv({
-      gatewayUrl, replicas, expectedVersion: args.expectedVersion,
+    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, args.replicaNames]).apply(([gatewayUrl, gatewayCaFrom, replicas]) => healthGateArgv({
+      gatewayUrl, gatewayCaFrom, replicas, expectedVersion: args.expectedVersion,
       port: args.api.port, healthPath: args.api.healthPath, statusPath: args.api.statusPath,
       attempts: args.gate.attempts, intervalSeconds: args.gate.intervalSeconds, timeoutSeconds: args.gate.timeoutSeconds,
     }));

@@ -36,6 +36,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     const stack = args.stack;
     const dockerHost = c.docker.host;
     const version = expectedVersion(c);
+    const hsts = c.gateway.hsts ?? c.environment === "production";
 
     const networks = new Networks(`${name}-network`, { stack }, { parent: this });
     const postgres = new Postgres(`${name}-postgres`, {
@@ -60,7 +61,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     }, { parent: this });
 
     const gateway = new Gateway(`${name}-gateway`, {
-      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath,
+      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath, hsts,
     }, { parent: this });
 
     // Docker reported each new replica healthy once; before any traffic moves, they must
@@ -72,13 +73,14 @@ export class TaskflowStack extends pulumi.ComponentResource {
 
     const cutover = new Cutover(`${name}-cutover`, {
       gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: api.replicaNames,
-      apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, dockerHost,
+      apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, hsts, dockerHost,
       dependsOn: [...api.replicas, replicaGate.command, gateway.container],
     }, { parent: this });
 
     // After the cutover: what clients reach through the gateway is the new version.
     new HealthGate(`${name}-health-gate`, {
-      gatewayUrl: gateway.url, expectedVersion: version, replicaNames: api.replicaNames,
+      gatewayUrl: gateway.url,
+      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.container.name : undefined, expectedVersion: version, replicaNames: api.replicaNames,
       api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
     }, { parent: this });
 

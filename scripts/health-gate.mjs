@@ -5,11 +5,17 @@
 // Replicas are probed from inside their own container (docker exec, python3, as the
 // Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it.
 import { spawnSync } from "node:child_process";
+import * as http from "node:http";
+import * as https from "node:https";
 import { pathToFileURL } from "node:url";
 
-const USAGE = `usage: health-gate.mjs [--gateway-url URL] --expect-version V --port N
-  --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...
-Without --gateway-url only the replicas are checked (the gate before the cutover).`;
+const USAGE = `usage: health-gate.mjs [--gateway-url URL [--gateway-ca-from CONTAINER]] --expect-version V
+  --port N --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...
+Without --gateway-url only the replicas are checked (the gate before the cutover).
+--gateway-ca-from: trust the root of Caddy's internal CA, read from that gateway container.`;
+
+/** Where Caddy keeps its internal CA's root certificate (XDG_DATA_HOME=/data). */
+export const INTERNAL_CA_ROOT = "/data/caddy/pki/authorities/local/root.crt";
 
 export function parseArgs(argv) {
   const opts = { replicas: [] };
@@ -60,12 +66,32 @@ function probeReplica(replica, opts) {
   return judge(Number(status), version, opts.expectVersion);
 }
 
+/** GET on a fresh connection (a cutover closes Caddy's idle keep-alives); `ca` replaces the trusted roots. */
+export function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.get(url, { agent: false, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => { body += c; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
+/** The internal CA's root from the gateway container, once it exists (Caddy makes it at start). */
+function internalCaRoot(container) {
+  const r = spawnSync("docker", ["exec", container, "cat", INTERNAL_CA_ROOT], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`cannot read ${INTERNAL_CA_ROOT} from ${container}: ${(r.stderr || "").trim().split("\n").at(-1)}`);
+  return r.stdout;
+}
+
 async function probeGateway(opts) {
-  const get = async (path) => {
-    const res = await fetch(new URL(path, opts.gatewayUrl), { signal: AbortSignal.timeout(5000) });
-    return { status: res.status, body: await res.text() };
-  };
   try {
+    const ca = opts.gatewayCaFrom ? (opts.ca ??= internalCaRoot(opts.gatewayCaFrom)) : undefined;
+    const get = (path) => httpGet(new URL(path, opts.gatewayUrl), { ca });
     const health = await get(opts.healthPath);
     const status = await get(opts.statusPath);
     let version = "";

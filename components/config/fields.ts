@@ -64,3 +64,8 @@ export const commandArgv = () => {
   const error = "a non-empty list of command words, e.g. [alembic, upgrade, head]";
   return z.array(z.string({ error }).min(1, { error }), { error }).min(1, { error });
 };
+
+export const hostname = () => {
+  const error = "a DNS host name such as taskflow.example.com (letters, digits, dashes and dots; no scheme, port or path)";
+  return z.string({ error }).regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, { error });
+};

@@ -14,6 +14,7 @@ import {
   pinnedExpectation,
   port,
   sizeWithUnit,
+  hostname,
   urlPath,
   userSpec,
 } from "./fields";
@@ -69,6 +70,15 @@ const gatewaySchema = z
     healthIntervalSeconds: intBetween(1, 60).default(2),
     gracePeriodSeconds: intBetween(0, 300).default(10),
     publicUrl: z.url({ error: "an http(s) URL where clients reach the gateway" }).optional(),
+    /** With a domain Caddy serves HTTPS for it (certificates on a volume); without, plain HTTP. */
+    domain: hostname().optional(),
+    /** acme: a public CA (Let's Encrypt/ZeroSSL); internal: Caddy's own CA (rehearsals, closed networks). */
+    tls: z.enum(["acme", "internal"], { error: "acme (a public CA) or internal (Caddy's own CA)" }).default("acme"),
+    acmeEmail: z.email({ error: "an e-mail address for the CA's expiry notices" }).optional(),
+    httpsHostPort: port().default(443),
+    httpsListenPort: intBetween(1025, 65535).default(8443),
+    /** Strict-Transport-Security on HTTPS responses; defaults to on in production only. */
+    hsts: bool().optional(),
   });
 
 const postgresSchema = z.strictObject({
@@ -169,9 +179,23 @@ const githubSchema = z
   })
   .prefault({});
 
+// Per-pull-request preview stacks (pr-<n>), derived from the staging config by
+// scripts/preview-stack.ts; these settings live in the staging stack file.
+const previewsSchema = z
+  .strictObject({
+    maxConcurrent: intBetween(1, 50).default(5),
+    /** Preview n publishes hostPortBase + (n mod portSlots). */
+    hostPortBase: intBetween(1025, 64000).default(20000),
+    portSlots: intBetween(10, 1000).default(1000),
+    /** URLs become http://pr-<n>.<domain>:<port> (a wildcard DNS record to the staging host). */
+    domain: hostname().optional(),
+    replicas: intBetween(1, 20).default(1),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
-    environment: z.enum(["dev", "staging", "production"], { error: "one of dev, staging, production" }),
+    environment: z.enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" }),
     image: imageRef(),
     docker: dockerSchema,
     api: apiSchema,
@@ -184,6 +208,7 @@ export const configSchema = z
     /** Protect data volumes from deletion (`pulumi destroy` refuses). */
     protectData: bool().default(false),
     github: githubSchema,
+    previews: previewsSchema,
     /** Environment secrets for GitHub Actions: set each with `pulumi config set --secret --path`. */
     githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" })),
   })
@@ -200,7 +225,8 @@ export const configSchema = z
         else if (c.environment === "production" && !hasDigest(value)) ctx.addIssue({ code: "custom", path, message: digestExpectation });
       }
     }
-    if (!c.docker.host.startsWith("unix://") && c.gateway.publicUrl === undefined) {
+    httpsRules(c, ctx);
+    if (!c.docker.host.startsWith("unix://") && c.gateway.publicUrl === undefined && c.gateway.domain === undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["gateway", "publicUrl"],
@@ -247,3 +273,19 @@ export const configSchema = z
   });
 
 export type TaskflowConfig = z.output<typeof configSchema>;
+
+/** HTTPS at the gateway: required in production with a public CA; ports must not clash. */
+function httpsRules(c: { environment: string; gateway: z.output<typeof gatewaySchema> }, ctx: z.RefinementCtx): void {
+  const g = c.gateway;
+  if (c.environment === "production") {
+    if (g.domain === undefined) ctx.addIssue({ code: "custom", path: ["gateway", "domain"], message: "the host name production serves over HTTPS (required in production)" });
+    if (g.tls === "internal") ctx.addIssue({ code: "custom", path: ["gateway", "tls"], message: "acme in production: browsers do not trust Caddy's internal CA" });
+  }
+  if (g.domain === undefined) return;
+  if (g.httpsListenPort === g.listenPort) {
+    ctx.addIssue({ code: "custom", path: ["gateway", "httpsListenPort"], message: `a port other than gateway.listenPort (${g.listenPort}): HTTP and HTTPS listen side by side` });
+  }
+  if (g.httpsHostPort === g.hostPort) {
+    ctx.addIssue({ code: "custom", path: ["gateway", "httpsHostPort"], message: `a host port other than gateway.hostPort (${g.hostPort})` });
+  }
+}

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { backupArgv, BACKUP_SCRIPT, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components/commands";
-import { renderCaddyfile } from "../../components/caddyfile";
 import { renderRedisConf } from "../../components/redisConf";
 
 describe("command argument lists", () => {
@@ -41,24 +40,6 @@ describe("command argument lists", () => {
   });
 });
 
-describe("renderCaddyfile", () => {
-  const base = { listenPort: 8080, healthPath: "/health", healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10 };
-
-  it("answers 503 before the first release and keeps its own health endpoint", () => {
-    const text = renderCaddyfile({ ...base, upstreams: [] });
-    expect(text).toContain('respond "no release deployed yet" 503');
-    expect(text).toContain("handle /__gateway/health {");
-    expect(text).not.toContain("reverse_proxy");
-  });
-
-  it("proxies to exactly the given replicas with active checks, retries and a drain period", () => {
-    const text = renderCaddyfile({ ...base, upstreams: ["api-a:8000", "api-b:8000"] });
-    expect(text).toContain("reverse_proxy api-a:8000 api-b:8000 {");
-    for (const line of ["health_uri /health", "health_interval 2s", "lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", ":8080 {"]) {
-      expect(text).toContain(line);
-    }
-  });
-});
 
 describe("renderRedisConf", () => {
   it("sets the password, memory bound, eviction and persistence", () => {

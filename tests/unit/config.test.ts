@@ -35,7 +35,7 @@ describe("loadConfig", () => {
   // Each row: stack, key changed, new value, the exact problem line.
   describe.each([
     ["dev", "image", undefined, 'taskflow:image: got nothing (the key is missing); expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
-    ["dev", "environment", "prod", 'taskflow:environment: got "prod"; expected one of dev, staging, production'],
+    ["dev", "environment", "prod", 'taskflow:environment: got "prod"; expected one of dev, preview, staging, production'],
     ["dev", "api.replicas", 0, "taskflow:api.replicas: got 0; expected a whole number from 1 to 20"],
     ["dev", "api.replicas", 21, "taskflow:api.replicas: got 21; expected a whole number from 1 to 20"],
     ["dev", "api.replicas", 2.5, "taskflow:api.replicas: got 2.5; expected a whole number from 1 to 20"],
@@ -46,7 +46,7 @@ describe("loadConfig", () => {
     ["production", "image", "ghcr.io/taskflow/taskflow-api:3f2a9c1", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)'],
     ["dev", "image", "taskflow-api@sha256:abc", 'taskflow:image: got "taskflow-api@sha256:abc"; expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
     ["dev", "image", `taskflow-api@${DIGEST}`, "taskflow:api.version: got nothing (the key is missing); expected the version the status endpoint reports, required when `image` has a digest but no tag"],
-    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, githubSecrets'],
+    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets'],
     ["dev", "api.replicaz", 3, "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env"],
     ["dev", "gateway.hostPort", 70000, "taskflow:gateway.hostPort: got 70000; expected a whole number from 1 to 65535"],
     ["dev", "api.user", "root", 'taskflow:api.user: got "root"; expected a non-root user: a name or uid[:gid], never root or 0'],
@@ -61,6 +61,13 @@ describe("loadConfig", () => {
     ["dev", "logging.maxSize", "10MB", 'taskflow:logging.maxSize: got "10MB"; expected a size such as 10m or 1g (a number followed by k, m or g)'],
     ["dev", "redis.maxmemoryPolicy", "lru", 'taskflow:redis.maxmemoryPolicy: got "lru"; expected a Redis maxmemory-policy such as allkeys-lru or noeviction'],
     ["dev", "protectData", "yes", 'taskflow:protectData: got "yes"; expected true or false'],
+    ["dev", "gateway.domain", "https://taskflow.example", 'taskflow:gateway.domain: got "https://taskflow.example"; expected a DNS host name such as taskflow.example.com (letters, digits, dashes and dots; no scheme, port or path)'],
+    ["dev", "gateway.tls", "letsencrypt", 'taskflow:gateway.tls: got "letsencrypt"; expected acme (a public CA) or internal (Caddy\'s own CA)'],
+    ["dev", "gateway.acmeEmail", "ops", 'taskflow:gateway.acmeEmail: got "ops"; expected an e-mail address for the CA\'s expiry notices'],
+    ["production", "gateway.domain", undefined, "taskflow:gateway.domain: got nothing (the key is missing); expected the host name production serves over HTTPS (required in production)"],
+    ["production", "gateway.tls", "internal", 'taskflow:gateway.tls: got "internal"; expected acme in production: browsers do not trust Caddy\'s internal CA'],
+    ["production", "gateway.httpsHostPort", 80, "taskflow:gateway.httpsHostPort: got 80; expected a host port other than gateway.hostPort (80)"],
+    ["dev", "previews.maxConcurrent", 0, "taskflow:previews.maxConcurrent: got 0; expected a whole number from 1 to 50"],
   ])("%s stack with %s = %j", (stack, key, value, message) => {
     it("is refused with a message naming the key, the value and what is expected", () => {
       expect(problemsOf(withKey(stack, key, value))).toContain(message);

@@ -70,7 +70,7 @@ describe("the production stack's GitHub side", () => {
 
   it("sets the variables the workflows read", () => {
     expect(ofType(run, G.variable).map((v) => `${v.inputs.environment}/${v.inputs.variableName}=${v.inputs.value}`).sort()).toEqual([
-      "production/DOCKER_HOST=ssh://deploy@prod-1.taskflow.example", "production/PUBLIC_URL=http://taskflow.example",
+      "production/DOCKER_HOST=ssh://deploy@prod-1.taskflow.example", "production/PUBLIC_URL=https://taskflow.example",
       "staging/DOCKER_HOST=ssh://deploy@staging.taskflow.example", "staging/PUBLIC_URL=http://staging.taskflow.example",
     ]);
   });

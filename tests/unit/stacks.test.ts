@@ -36,6 +36,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.network} taskflow-network-edge`,
       `${T.network} taskflow-network-internal`,
       `${T.volume} taskflow-gateway-config`,
+      ...(config.gateway.domain ? [`${T.volume} taskflow-gateway-certificates`] : []),
       `${T.volume} taskflow-postgres-volume`,
       `${T.volume} taskflow-redis-volume`,
       `${T.password} taskflow-postgres-password`,
@@ -117,9 +118,25 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(find(run, T.network, "taskflow-network-edge").inputs.internal).toBe(false);
   });
 
-  it("publishes exactly one host port: the gateway's", () => {
+  it("publishes host ports on the gateway only: HTTP, and HTTPS when the stack has a domain", () => {
+    const g = config.gateway;
     const published = ofType(run, T.container).flatMap((c) => (c.inputs.ports ?? []).map((p: any) => ({ c: c.name, ...p })));
-    expect(published).toEqual([{ c: "taskflow-gateway-container", internal: config.gateway.listenPort, external: config.gateway.hostPort, ip: config.gateway.bindAddress, protocol: "tcp" }]);
+    const port = (internal: number, external: number) => ({ c: "taskflow-gateway-container", internal, external, ip: g.bindAddress, protocol: "tcp" });
+    expect(published).toEqual([port(g.listenPort, g.hostPort), ...(g.domain ? [port(g.httpsListenPort, g.httpsHostPort)] : [])]);
+  });
+
+  it("keeps certificates on a volume when it serves HTTPS, with HSTS in production", () => {
+    const gw = container("taskflow-gateway-container");
+    const cutover = command("taskflow-cutover-reload").inputs.stdin as string;
+    if (config.gateway.domain) {
+      expect(gw.inputs.volumes).toContainEqual({ volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String), containerPath: "/data" });
+      expect(gw.inputs.tmpfs).toBeUndefined();
+      expect(cutover).toContain(`${config.gateway.domain} {`);
+      expect(cutover.includes("Strict-Transport-Security")).toBe(config.environment === "production");
+    } else {
+      expect(gw.inputs.tmpfs).toHaveProperty("/data");
+      expect(cutover).toContain(`:${config.gateway.listenPort} {`);
+    }
   });
 
   it("keeps generated passwords secret: in no plain input, command or output", () => {
@@ -202,7 +219,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("exports the URL, image, version, replica names and data store hosts", () => {
     expect(run.outputs).toEqual({
-      url: config.gateway.publicUrl ?? `http://127.0.0.1:${config.gateway.hostPort}`,
+      url: config.gateway.publicUrl ?? (config.gateway.domain ? `https://${config.gateway.domain}` : `http://127.0.0.1:${config.gateway.hostPort}`),
       image: config.image,
       version: config.image.split(":")[config.image.includes("://") ? 2 : 1].split("@")[0],
       replicaNames: replicas().map((r) => expect.stringMatching(new RegExp(`^${r.name}-[a-f0-9]{7}$`))),
