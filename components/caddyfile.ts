@@ -39,6 +39,11 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `\thttp_port ${g.listenPort}`,
     `\thttps_port ${g.httpsListenPort}`,
     "\tauto_https disable_redirects",
+    // No HTTP/3: Caddy would advertise it (alt-svc) on its container port, over UDP
+    // that Docker does not publish.
+    "\tservers {",
+    "\t\tprotocols h1 h2",
+    "\t}",
     // Non-root: installing the internal CA into the container's trust store would fail.
     ...(g.tls === "internal" ? ["\tskip_install_trust"] : []),
     ...(g.acmeEmail ? [`\temail ${g.acmeEmail}`] : []),

@@ -5,6 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -70,17 +71,26 @@ export function rehearse(stack: string, sets: Record<string, unknown>, extra: st
   });
 }
 
+/** How to reach an HTTPS gateway on 127.0.0.1: the site name (SNI, Host) and the CA to trust. */
+export interface Tls { servername: string; ca?: string }
+
+export interface Response { status: number; body: any; headers: http.IncomingHttpHeaders; certificate?: string }
+
 export interface LoadReport { requests: number; non2xx: number; errors: number; timeouts: number; p99: number; max: number }
 
 /**
  * Constant load on the gateway (127.0.0.1 only) until `stop()` or `maxSeconds`.
  * Keep-alive connections, as browsers and API clients hold them.
  */
-export function startLoad(port: number, connections: number, maxSeconds = 180, urlPath = "/api/v1/status") {
+export function startLoad(port: number, connections: number, maxSeconds = 180, urlPath = "/api/v1/status", tls?: Tls) {
   let finish: (r: LoadReport) => void = () => {};
   let fail: (e: Error) => void = () => {};
   const done = new Promise<LoadReport>((resolve, reject) => { finish = resolve; fail = reject; });
-  const instance = autocannon({ url: `http://127.0.0.1:${port}${urlPath}`, connections, duration: maxSeconds, timeout: 10 }, (err, r) => {
+  // Over HTTPS: 127.0.0.1 with the site's name as SNI and Host (autocannon never verifies certificates).
+  const target = tls
+    ? { url: `https://127.0.0.1:${port}${urlPath}`, servername: tls.servername, headers: { host: `${tls.servername}:${port}` } }
+    : { url: `http://127.0.0.1:${port}${urlPath}` };
+  const instance = autocannon({ ...target, connections, duration: maxSeconds, timeout: 10 }, (err, r) => {
     if (err) return fail(err);
     finish({ requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, p99: r.latency.p99, max: r.latency.max });
   });
@@ -93,18 +103,25 @@ export function startLoad(port: number, connections: number, maxSeconds = 180, u
  * a request it sends on such a pooled connection (browsers do). The load tests keep
  * their connections busy and count every failure.
  */
-export function get(port: number, urlPath: string): Promise<{ status: number; body: any }> {
+export function get(port: number, urlPath: string, tls?: Tls): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 5000 }, (res) => {
+    const common = { host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 5000 };
+    const onResponse = (res: http.IncomingMessage) => {
+      // Read before the socket closes: the certificate the gateway presented.
+      const certificate = tls ? (res.socket as import("node:tls").TLSSocket).getPeerCertificate().fingerprint256 : undefined;
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (c) => { text += c; });
       res.on("end", () => {
         let body: any = text;
         try { body = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers, certificate });
       });
-    });
+    };
+    // Over HTTPS the certificate is verified against `ca` for `servername` (rejectUnauthorized).
+    const req = tls
+      ? https.get({ ...common, servername: tls.servername, ca: tls.ca, headers: { host: `${tls.servername}:${port}` } }, onResponse)
+      : http.get(common, onResponse);
     req.on("timeout", () => req.destroy(new Error(`GET ${urlPath} timed out`)));
     req.on("error", reject);
   });

@@ -45,7 +45,7 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
   it("serves the domain over HTTPS on the listen port Docker publishes, certificates from the public CA", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.acmeEmail": "ops@example.com" });
     const text = renderCaddyfile({ gateway, upstreams, healthPath: "/health", hsts: true });
-    for (const line of ["\thttp_port 8080", "\thttps_port 8443", "\tauto_https disable_redirects", "\temail ops@example.com"]) expect(text).toContain(line);
+    for (const line of ["\thttp_port 8080", "\thttps_port 8443", "\tauto_https disable_redirects", "\temail ops@example.com", "\t\tprotocols h1 h2"]) expect(text).toContain(line);
     expect(text).not.toContain("auto_https off");
     expect(text).not.toContain("tls internal");
     const https = site(text, "taskflow.example.com");
