@@ -4,6 +4,7 @@
 // a gateway restart issues a new certificate (it lives on the gateway's volume).
 import * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script, exercised as it runs in command resources
 import { INTERNAL_CA_ROOT } from "../../scripts/health-gate.mjs";
 import { HSTS_VALUE } from "../../components/caddyfile";
 import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, startLoad, Tls, uniqueStack } from "./harness";

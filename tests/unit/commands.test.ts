@@ -23,6 +23,14 @@ describe("command argument lists", () => {
         "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
   });
 
+  it("trusts the gateway's internal CA only when told which gateway holds it", () => {
+    const base = { gatewayUrl: "https://localhost:8443", expectedVersion: "v2", replicas: ["a"], port: 8000, healthPath: "/health",
+      statusPath: "/s", attempts: 1, intervalSeconds: 1, timeoutSeconds: 5 };
+    const argv = healthGateArgv({ ...base, gatewayCaFrom: "gw-1" });
+    expect(argv.slice(2, 6)).toEqual(["--gateway-url", "https://localhost:8443", "--gateway-ca-from", "gw-1"]);
+    expect(healthGateArgv(base)).not.toContain("--gateway-ca-from");
+  });
+
   it("leaves out the gateway for the gate before the cutover", () => {
     expect(healthGateArgv({ expectedVersion: "v2", replicas: ["a"], port: 8000, healthPath: "/health",
       statusPath: "/s", attempts: 1, intervalSeconds: 1, timeoutSeconds: 5 })).not.toContain("--gateway-url");
