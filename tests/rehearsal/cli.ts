@@ -5,19 +5,20 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { watchRegistrations } from "../support/monitor";
-import { parseSetting, ROOT, stackFileConfig, withSetting } from "../support/stackConfig";
+import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../support/stackConfig";
 import { Rehearsal } from "./engine";
 
-const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE] [--set key=value]... [--destroy] [--result FILE]
+const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE | --config-file PATH] [--set key=value]... [--destroy] [--result FILE]
   --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
   --config-from  which Pulumi.<name>.yaml to read (default: NAME when that file exists, else dev)
+  --config-file  read this stack file instead (e.g. a preview's, from scripts/preview-stack.ts)
   --set          change one config key, e.g. --set image=taskflow-api:v2 --set api.replicas=2
   --reuse-config start from the previous update's --config-from and --set values
   --destroy      delete everything the stack's state holds
   --result       write {ok, error, outputs, counts, seconds} as JSON to FILE
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
-interface Args { stack: string; configFrom?: string; sets: [string, unknown][]; destroy: boolean; reuse: boolean; result?: string }
+interface Args { stack: string; configFrom?: string; configFile?: string; sets: [string, unknown][]; destroy: boolean; reuse: boolean; result?: string }
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { stack: "", sets: [], destroy: false, reuse: false };
@@ -26,6 +27,7 @@ function parseArgs(argv: string[]): Args {
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
     if (a === "--stack") args.stack = value();
     else if (a === "--config-from") args.configFrom = value();
+    else if (a === "--config-file") args.configFile = path.resolve(value());
     else if (a === "--set") args.sets.push(parseSetting(value()));
     else if (a === "--destroy") args.destroy = true;
     else if (a === "--reuse-config") args.reuse = true;
@@ -57,11 +59,12 @@ async function main(): Promise<number> {
       await engine.destroy();
     } else {
       const previous = args.reuse ? engine.state.settings : undefined;
-      const base = args.configFrom ?? previous?.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
+      const base = args.configFile ?? args.configFrom ?? previous?.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
       const sets = [...(previous?.sets ?? []).filter(([k]) => !args.sets.some(([n]) => n === k)), ...args.sets];
-      let config = stackFileConfig(base);
+      // A path (from --config-file, now or in the reused settings) or a stack name.
+      let config = base.includes("/") ? stackFileConfigAt(base) : stackFileConfig(base);
       for (const [k, v] of sets) config = withSetting(config, k, v);
-      log(`rehearse: updating stack ${args.stack} (config from Pulumi.${base}.yaml${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
+      log(`rehearse: updating stack ${args.stack} (config from ${args.configFile ?? `Pulumi.${base}.yaml`}${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
       outputs = await runProgram(args.stack, config, engine);
       if (!engine.failure) {
         await engine.finish();

@@ -50,11 +50,14 @@ export interface RehearsalResult {
   log: string;
 }
 
-/** Runs `npm run rehearse` (the CLI) for one stack; resolves with its result and log. */
-export function rehearse(stack: string, sets: Record<string, unknown>, extra: string[] = []): Promise<RehearsalResult> {
+/**
+ * Runs `npm run rehearse` (the CLI) for one stack; resolves with its result and log.
+ * `base` says where the config starts: dev's stack file unless told otherwise.
+ */
+export function rehearse(stack: string, sets: Record<string, unknown>, extra: string[] = [], base = ["--config-from", "dev"]): Promise<RehearsalResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rehearsal-"));
   const resultFile = path.join(dir, "result.json");
-  const args = ["-r", "ts-node/register/transpile-only", "tests/rehearsal/cli.ts", "--stack", stack, "--config-from", "dev", "--result", resultFile,
+  const args = ["-r", "ts-node/register/transpile-only", "tests/rehearsal/cli.ts", "--stack", stack, ...base, "--result", resultFile,
     ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]), ...extra];
   return new Promise((resolve) => {
     const child = spawn("node", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });

@@ -7,7 +7,11 @@ import { parse } from "yaml";
 export const ROOT = path.resolve(__dirname, "../..");
 
 export function stackFileConfig(stack: string): Record<string, string> {
-  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  return stackFileConfigAt(path.join(ROOT, `Pulumi.${stack}.yaml`));
+}
+
+export function stackFileConfigAt(file: string): Record<string, string> {
+  const doc = parse(readFileSync(file, "utf8"));
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
   return config;

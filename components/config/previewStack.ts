@@ -1,0 +1,81 @@
+// Preview stacks, one per pull request (`pr-<n>`): derived from the staging stack
+// file so they run what staging runs, with everything that would collide made
+// unique. Pure functions; scripts/preview-stack.ts is their command line.
+import { z } from "zod";
+import { configSchema } from "./schema";
+import { loadConfig } from "./load";
+
+/** A stack file's `config:` section, as written in YAML (values are objects, not JSON text). */
+export type StackFileConfig = Record<string, unknown>;
+
+export const PREVIEW_STACK = /^pr-([1-9]\d*)$/;
+export const previewStackName = (pr: number) => `pr-${pr}`;
+
+/** The previews' settings from the staging stack file (`taskflow:previews`), defaults applied. */
+export function previewSettings(staging: StackFileConfig): z.output<typeof configSchema>["previews"] {
+  return loadConfig(toPulumiConfig(staging)).previews;
+}
+
+export interface PreviewStack { stack: string; url: string; hostPort: number; config: StackFileConfig }
+
+/**
+ * The config of preview stack `pr-<pr>`: staging's, with
+ *  - environment `preview` (images must still be pinned, as in staging) and the PR's image;
+ *  - its own gateway host port (hostPortBase + pr mod portSlots), plain HTTP, and a URL
+ *    on the previews' wildcard domain (pr-<n>.<domain>) or the staging host;
+ *  - no backups, no protected volumes, no GitHub resources, no GitHub secrets;
+ *  - `previews.replicas` API replicas.
+ * Container, network and volume names need nothing: Pulumi auto-names them and every
+ * object is labeled with its stack, so a preview's database is a new, empty volume.
+ */
+export function previewStackConfig(staging: StackFileConfig, pr: number, image: string): PreviewStack {
+  if (!Number.isInteger(pr) || pr < 1) throw new Error(`pull request number: got ${JSON.stringify(pr)}; expected a whole number from 1`);
+  const settings = previewSettings(staging);
+  const stagingGateway = (staging["taskflow:gateway"] ?? {}) as Record<string, unknown>;
+  const hostPort = settings.hostPortBase + (pr % settings.portSlots);
+  const host = settings.domain ? `pr-${pr}.${settings.domain}`
+    : typeof stagingGateway.publicUrl === "string" ? new URL(stagingGateway.publicUrl).hostname : "127.0.0.1";
+  const url = `http://${host}:${hostPort}`;
+
+  // HTTPS keys go: a public certificate needs ports 80/443, which the staging gateway holds.
+  const { domain: _d, tls: _t, acmeEmail: _e, httpsHostPort: _h, httpsListenPort: _l, hsts: _s, ...gateway } = stagingGateway;
+  const config: StackFileConfig = {};
+  for (const [key, value] of Object.entries(staging)) {
+    if (["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"].includes(key)) continue;
+    config[key] = value;
+  }
+  config["taskflow:environment"] = "preview";
+  config["taskflow:image"] = image;
+  config["taskflow:api"] = { ...((staging["taskflow:api"] ?? {}) as object), replicas: settings.replicas };
+  config["taskflow:gateway"] = { ...gateway, hostPort, publicUrl: url };
+  // Refuse here, before any resource exists, what the program would refuse.
+  loadConfig(toPulumiConfig(config));
+  return { stack: previewStackName(pr), url, hostPort, config };
+}
+
+/** Throws a clear message when starting preview `pr` would exceed the cap or reuse a live preview's port. */
+export function checkPreviewCap(staging: StackFileConfig, pr: number, existingStacks: string[]): void {
+  const settings = previewSettings(staging);
+  const others = existingStacks.filter((s) => PREVIEW_STACK.test(s) && s !== previewStackName(pr)).sort();
+  if (others.length >= settings.maxConcurrent) {
+    throw new Error(`preview cap reached: ${others.length} previews are running (${others.join(", ")}) and taskflow:previews.maxConcurrent ` +
+      `in Pulumi.staging.yaml is ${settings.maxConcurrent}. Close or merge a pull request (its preview is destroyed), or raise the cap.`);
+  }
+  const port = (n: number) => settings.hostPortBase + (n % settings.portSlots);
+  const clash = others.find((s) => port(Number(PREVIEW_STACK.exec(s)![1])) === port(pr));
+  if (clash) {
+    throw new Error(`preview port clash: ${previewStackName(pr)} and ${clash} would both publish port ${port(pr)} ` +
+      `(hostPortBase + pr mod portSlots = ${settings.hostPortBase} + ${pr} mod ${settings.portSlots}); close ${clash} or change taskflow:previews.portSlots.`);
+  }
+}
+
+/** Preview stacks whose pull request is no longer open: the scheduled cleanup destroys these. */
+export function stalePreviews(existingStacks: string[], openPrs: number[]): string[] {
+  const open = new Set(openPrs.map(previewStackName));
+  return existingStacks.filter((s) => PREVIEW_STACK.test(s) && !open.has(s)).sort();
+}
+
+/** Stack-file values to Pulumi's `taskflow:key -> string` (objects as JSON text). */
+export function toPulumiConfig(config: StackFileConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
