@@ -56,9 +56,9 @@ describe("the production stack's GitHub side", () => {
     expect(policies.map((p) => p.inputs.branchPattern)).toEqual(["main"]);
   });
 
-  it("lets main deploy to staging without reviewers", () => {
+  it("lets main, and pull-request branches for their previews, deploy to staging without reviewers", () => {
     expect(find(run, G.env, "release-staging").inputs).toMatchObject({ environment: "staging", canAdminsBypass: false, reviewers: [], waitTimer: 0 });
-    expect(ofType(run, G.policy).filter((p) => p.inputs.environment === "staging").map((p) => p.inputs.branchPattern)).toEqual(["main"]);
+    expect(ofType(run, G.policy).filter((p) => p.inputs.environment === "staging").map((p) => p.inputs.branchPattern)).toEqual(["main", "*"]);
   });
 
   it("keeps environment secrets secret and puts each in its environment", () => {

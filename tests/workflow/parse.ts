@@ -31,8 +31,9 @@ export interface Job {
   environment?: string | { name: string };
   concurrency?: { group: string; "cancel-in-progress"?: boolean };
   permissions?: Record<string, string>;
+  env?: Record<string, string>;
   strategy?: { matrix?: Record<string, unknown> };
-  steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string; "working-directory"?: string }[];
+  steps: { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string; "working-directory"?: string }[];
 }
 
 export interface Workflow {

@@ -7,7 +7,7 @@ const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.sta
 
 describe("every workflow", () => {
   it("has the expected files", () => {
-    expect(workflowFiles()).toEqual(["apply-config.yml", "deploy.yml", "pull-request.yml"]);
+    expect(workflowFiles()).toEqual(["apply-config.yml", "deploy.yml", "preview-environments.yml", "pull-request.yml"]);
   });
 
   it.each(workflowFiles())("%s passes GitHub's workflow parser", async (file) => {
@@ -27,7 +27,7 @@ describe("every workflow", () => {
     for (const { file, id, job } of allJobs()) {
       expect(job.permissions, `${file} ${id}`).toBeDefined();
       for (const [scope, level] of Object.entries(job.permissions!)) {
-        if (level === "write") expect(`${id}:${scope}`).toMatch(/^(image:packages|preview:pull-requests)$/);
+        if (level === "write") expect(`${file}:${id}:${scope}`).toMatch(/^(deploy.yml:image:packages|pull-request.yml:preview:pull-requests|preview-environments.yml:deploy:(packages|pull-requests)|preview-environments.yml:destroy:pull-requests)$/);
       }
     }
   });
@@ -41,7 +41,8 @@ describe("every workflow", () => {
   it("runs Pulumi only through its official action, always with the policy pack for the stack", () => {
     for (const { file, id, job } of allJobs()) {
       expect(steps(job).some((s) => /\bpulumi (up|preview)\b/.test(s.run ?? "")), `${file} ${id} runs pulumi in a shell`).toBe(false);
-      for (const s of usesOf(job, "pulumi/actions")) {
+      // Without a command the action only installs the CLI; destroy runs no program.
+      for (const s of usesOf(job, "pulumi/actions").filter((x) => ["up", "preview"].includes(String(x.with?.command)))) {
         expect(s.with).toMatchObject({ policyPacks: "policies" });
         expect(String(s.with!.policyPackConfigs)).toMatch(/^policies\/config\/(\$\{\{ matrix\.stack \}\}|staging|production)\.json$/);
       }
@@ -77,6 +78,50 @@ describe("pull-request.yml", () => {
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, "always-include-summary": true });
     expect(preview.environment).toBeUndefined(); // no deploy environment: no production secrets
     expect(step.env!.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_PREVIEW_TOKEN }}");
+  });
+});
+
+describe("preview-environments.yml", () => {
+  const wf = workflow("preview-environments.yml");
+  const job = (id: string) => wf.jobs[id];
+  const pulumiSteps = (id: string) => usesOf(job(id), "pulumi/actions").filter((s) => s.with?.command);
+
+  it("runs on pull requests (opened, updated, reopened, closed), daily, and by hand", () => {
+    expect(wf.on.pull_request).toEqual({ branches: ["main"], types: ["opened", "synchronize", "reopened", "closed"] });
+    expect(wf.on.schedule).toHaveLength(1);
+    expect(wf.on).toHaveProperty("workflow_dispatch");
+  });
+
+  it("deploys only same-repository pull requests that are open, one run per PR at a time", () => {
+    expect(job("deploy").if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(job("deploy").if).toContain("github.event.action != 'closed'");
+    expect(job("deploy").concurrency).toEqual({ group: "preview-${{ github.event.pull_request.number }}", "cancel-in-progress": false });
+    expect(job("destroy").concurrency).toEqual(job("deploy").concurrency);
+  });
+
+  it("builds the PR's SHA image, checks the cap, writes the stack file, then `pulumi up` with upsert, smoke test and one comment", () => {
+    const order = steps(job("deploy")).map((s) => s.name ?? s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
+    const at = (x: string) => order.findIndex((o) => o?.includes(x));
+    expect(job("deploy").env?.IMAGE).toBe("ghcr.io/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}");
+    expect(at("docker build")).toBeLessThan(at("aquasecurity/trivy-action"));
+    expect(at("refuse a new preview beyond the cap")).toBeLessThan(at("npm run -s preview-stack"));
+    const [up] = pulumiSteps("deploy");
+    expect(up.with).toMatchObject({ command: "up", "stack-name": "${{ steps.stack.outputs.stack }}", upsert: true, policyPackConfigs: "policies/config/staging.json" });
+    expect(steps(job("deploy")).find((s) => s.id === "stack")?.run).toBe('npm run -s preview-stack -- config --pr "$PR" --image "$IMAGE" >> "$GITHUB_OUTPUT"');
+    expect(steps(job("deploy")).map((s) => s.run)).toContain('bash scripts/smoke.sh "${{ steps.stack.outputs.url }}" "$SHA"');
+    expect(at("post or edit the preview comment")).toBe(order.length - 1);
+    expect(String(steps(job("deploy")).at(-1)!.env?.BODY)).toMatch(/^<!-- taskflow-preview -->\n.*\$\{\{ steps\.stack\.outputs\.url \}\}/);
+  });
+
+  it("destroys and removes the stack when the PR closes, and daily for PRs that are no longer open", () => {
+    expect(job("destroy").if).toContain("github.event.action == 'closed'");
+    expect(pulumiSteps("destroy").map((s) => s.with)).toEqual([expect.objectContaining({ command: "destroy", "stack-name": "pr-${{ github.event.pull_request.number }}", remove: true })]);
+    const find = steps(job("stale")).find((s) => s.id === "find")!;
+    expect(find.run).toMatch(/^set -euo pipefail\n/);
+    expect(find.run).toContain("preview-stack -- stale");
+    expect(job("cleanup").needs).toBe("stale");
+    expect(job("cleanup").strategy?.matrix).toEqual({ stack: "${{ fromJSON(needs.stale.outputs.stacks) }}" });
+    expect(pulumiSteps("cleanup").map((s) => s.with)).toEqual([expect.objectContaining({ command: "destroy", "stack-name": "${{ matrix.stack }}", remove: true })]);
   });
 });
 
