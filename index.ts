@@ -50,3 +50,5 @@ function secretKeys(): string[] {
   const isSecret = (pulumi.runtime as unknown as { isConfigSecret: (k: string) => boolean }).isConfigSecret;
   return Object.keys(pulumi.runtime.allConfig()).filter((k) => isSecret(k));
 }
+/** Swarm runtime only: the API service (`docker service ps <name>`). */
+export const apiService = config.runtime === "swarm" ? taskflow.apiService : undefined;

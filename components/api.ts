@@ -47,21 +47,7 @@ export class Api extends pulumi.ComponentResource {
     super("taskflow:docker:Api", name, {}, opts);
     const s = args.settings;
 
-    // keepLocally: the previous tag stays on the host, so a rollback starts without a pull.
-    this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
-
-    const connectionEnv = {
-      DATABASE_URL: args.databaseUrl,
-      REDIS_URL: args.redisUrl,
-    };
-    this.migration = new command.local.Command(`${name}-migration`, {
-      ...argvCommand(pulumi.all([this.image.imageId, args.internalNetwork]).apply(([image, network]) =>
-        migrationArgv({ image, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand }))),
-      environment: { DOCKER_HOST: args.dockerHost, ...connectionEnv },
-      // A new image runs its migrations again (they are idempotent: alembic records the head).
-      triggers: [this.image.imageId],
-    }, { parent: this, dependsOn: args.migrationDependsOn });
-
+    ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
     const envs = pulumi.secret(pulumi.all([args.databaseUrl, args.redisUrl]).apply(([db, redis]) => [
       `DATABASE_URL=${db}`,
       `REDIS_URL=${redis}`,
@@ -108,4 +94,22 @@ export class Api extends pulumi.ComponentResource {
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
     this.registerOutputs({ image: this.image, migration: this.migration, replicas: this.replicas, replicaNames: this.replicaNames });
   }
+}
+
+/**
+ * The API image (kept on the host after a change: a rollback starts without a pull) and
+ * its migration: one container of the new image on the internal network, before any
+ * new replica or task starts. Both runtimes share it.
+ */
+export function imageAndMigration(name: string, args: ApiArgs, parent: pulumi.Resource) {
+  const s = args.settings;
+  const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent });
+  const migration = new command.local.Command(`${name}-migration`, {
+    ...argvCommand(pulumi.all([image.imageId, args.internalNetwork]).apply(([id, network]) =>
+      migrationArgv({ image: id, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand }))),
+    environment: { DOCKER_HOST: args.dockerHost, DATABASE_URL: args.databaseUrl, REDIS_URL: args.redisUrl },
+    // A new image runs its migrations again (they are idempotent: alembic records the head).
+    triggers: [image.imageId],
+  }, { parent, dependsOn: args.migrationDependsOn });
+  return { image, migration };
 }

@@ -63,7 +63,10 @@ export interface HealthGateArgvArgs {
   /** The gateway container whose internal CA (`tls internal`) the gate must trust. */
   gatewayCaFrom?: string;
   expectedVersion: string;
+  /** Containers to probe from inside (container runtime). */
   replicas: string[];
+  /** A swarm service whose tasks are probed from a container on its network (swarm runtime). */
+  service?: ServiceProbe;
   port: number;
   healthPath: string;
   statusPath: string;
@@ -71,6 +74,8 @@ export interface HealthGateArgvArgs {
   intervalSeconds: number;
   timeoutSeconds: number;
 }
+
+export interface ServiceProbe { name: string; taskCount: number; network: string; probeImage: string; stack: string }
 
 export function healthGateArgv(a: HealthGateArgvArgs): string[] {
   return [
@@ -85,6 +90,10 @@ export function healthGateArgv(a: HealthGateArgvArgs): string[] {
     "--interval", String(a.intervalSeconds),
     "--timeout", String(a.timeoutSeconds),
     ...a.replicas.flatMap((r) => ["--replica", r]),
+    ...(a.service ? [
+      "--service", a.service.name, "--task-count", String(a.service.taskCount), "--network", a.service.network,
+      "--probe-image", a.service.probeImage, "--stack", a.service.stack,
+    ] : []),
   ];
 }
 

@@ -9,6 +9,8 @@ export interface CutoverArgs {
   /** Id of the gateway container: a new gateway needs the upstreams loaded again. */
   gatewayId: pulumi.Input<string>;
   replicaNames: pulumi.Input<string[]>;
+  /** Swarm runtime: follow this service's tasks in DNS instead of a list of replicas. */
+  serviceName?: pulumi.Input<string>;
   apiPort: number;
   healthPath: string;
   gateway: TaskflowConfig["gateway"];
@@ -28,14 +30,15 @@ export class Cutover extends pulumi.ComponentResource {
   constructor(name: string, args: CutoverArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Cutover", name, {}, opts);
     const g = args.gateway;
-    this.caddyfile = pulumi.output(args.replicaNames).apply((names) => renderCaddyfile({
+    this.caddyfile = pulumi.all([args.replicaNames, args.serviceName]).apply(([names, service]) => renderCaddyfile({
       gateway: g, upstreams: names.map((n) => `${n}:${args.apiPort}`), healthPath: args.healthPath, hsts: args.hsts,
+      ...(service ? { dynamic: { name: `tasks.${service}`, port: args.apiPort } } : {}),
     }));
     this.command = new command.local.Command(`${name}-reload`, {
       ...argvCommand(pulumi.output(args.gatewayContainer).apply(cutoverArgv)),
       stdin: this.caddyfile,
       environment: { DOCKER_HOST: args.dockerHost },
-      triggers: [args.gatewayId, args.replicaNames],
+      triggers: [args.gatewayId, args.replicaNames, ...(args.serviceName ? [args.serviceName] : [])],
     }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({ command: this.command, caddyfile: this.caddyfile });
   }

@@ -9,10 +9,14 @@ export interface HealthGateArgs {
   /** With `tls internal`: the gateway container whose CA root the gate trusts. */
   gatewayCaFrom?: pulumi.Input<string>;
   expectedVersion: string;
+  /** Container runtime: the replicas. Swarm runtime: [] and `service`. */
   replicaNames: pulumi.Input<string[]>;
+  service?: pulumi.Input<{ name: pulumi.Input<string>; taskCount: number; network: pulumi.Input<string>; probeImage: pulumi.Input<string>; stack: string }>;
   api: TaskflowConfig["api"];
   gate: TaskflowConfig["healthGate"];
   dockerHost: string;
+  /** More that should re-run the gate (the swarm service's spec). */
+  trigger?: pulumi.Input<unknown>;
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -25,15 +29,17 @@ export class HealthGate extends pulumi.ComponentResource {
 
   constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:HealthGate", name, {}, opts);
-    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, args.replicaNames]).apply(([gatewayUrl, gatewayCaFrom, replicas]) => healthGateArgv({
-      gatewayUrl, gatewayCaFrom, replicas, expectedVersion: args.expectedVersion,
+    const service = args.service === undefined ? undefined : pulumi.output(args.service);
+    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, args.replicaNames, service]).apply(([gatewayUrl, gatewayCaFrom, replicas, svc]) => healthGateArgv({
+      gatewayUrl, gatewayCaFrom, replicas, service: svc, expectedVersion: args.expectedVersion,
       port: args.api.port, healthPath: args.api.healthPath, statusPath: args.api.statusPath,
       attempts: args.gate.attempts, intervalSeconds: args.gate.intervalSeconds, timeoutSeconds: args.gate.timeoutSeconds,
     }));
     this.command = new command.local.Command(`${name}-check`, {
       ...argvCommand(argv),
       environment: { DOCKER_HOST: args.dockerHost },
-      triggers: [args.replicaNames, args.expectedVersion],
+      // A new release (version), new replicas or a changed service spec run the gate again.
+      triggers: [args.replicaNames, args.expectedVersion, ...(args.trigger ? [args.trigger] : [])],
     }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({ command: this.command });
   }

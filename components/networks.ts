@@ -4,6 +4,10 @@ import { labels } from "./containerDefaults";
 
 export interface NetworksArgs {
   stack: string;
+  /** Overlay networks (swarm runtime): span the nodes; attachable so the gateway and data stores (containers) can join. */
+  overlay?: boolean;
+  /** What must hold first (the swarm check: overlay networks need a swarm). */
+  dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -16,8 +20,9 @@ export class Networks extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Networks", name, {}, opts);
-    this.edge = new docker.Network(`${name}-edge`, { driver: "bridge", internal: false, labels: labels(args.stack, "edge") }, { parent: this });
-    this.internal = new docker.Network(`${name}-internal`, { driver: "bridge", internal: true, labels: labels(args.stack, "internal") }, { parent: this });
+    const driver = args.overlay ? { driver: "overlay", attachable: true } : { driver: "bridge" };
+    this.edge = new docker.Network(`${name}-edge`, { ...driver, internal: false, labels: labels(args.stack, "edge") }, { parent: this, dependsOn: args.dependsOn });
+    this.internal = new docker.Network(`${name}-internal`, { ...driver, internal: true, labels: labels(args.stack, "internal") }, { parent: this, dependsOn: args.dependsOn });
     this.registerOutputs({ edge: this.edge, internal: this.internal });
   }
 }

@@ -1,7 +1,10 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
+import { argvCommand } from "./commands";
 import { parseImageRef, versionOf } from "./imageRef";
 import { Api } from "./api";
+import { SwarmApi } from "./apiService";
 import { Backup } from "./backup";
 import { Cutover } from "./cutover";
 import { Gateway } from "./gateway";
@@ -26,6 +29,8 @@ export class TaskflowStack extends pulumi.ComponentResource {
   public readonly image: pulumi.Output<string>;
   public readonly version: pulumi.Output<string>;
   public readonly replicaNames: pulumi.Output<string[]>;
+  /** Swarm runtime: the API service's name ("" with containers). */
+  public readonly apiService: pulumi.Output<string>;
   public readonly databaseHost: pulumi.Output<string>;
   public readonly cacheHost: pulumi.Output<string>;
   public readonly gatewayContainer: pulumi.Output<string>;
@@ -38,7 +43,14 @@ export class TaskflowStack extends pulumi.ComponentResource {
     const version = expectedVersion(c);
     const hsts = c.gateway.hsts ?? c.environment === "production";
 
-    const networks = new Networks(`${name}-network`, { stack }, { parent: this });
+    const swarm = c.runtime === "swarm";
+    // Swarm: refuse before anything exists unless docker.host is a manager on the data node.
+    const swarmCheck = swarm ? [new command.local.Command(`${name}-swarm-check`, {
+      ...argvCommand(["node", "scripts/swarm-check.mjs", "--data-label", c.swarm.dataNodeLabel]),
+      environment: { DOCKER_HOST: dockerHost },
+    }, { parent: this })] : [];
+
+    const networks = new Networks(`${name}-network`, { stack, overlay: swarm, dependsOn: swarmCheck }, { parent: this });
     const postgres = new Postgres(`${name}-postgres`, {
       stack, settings: c.postgres, logging: c.logging, internalNetwork: networks.internal.name, protectData: c.protectData,
     }, { parent: this });
@@ -54,45 +66,67 @@ export class TaskflowStack extends pulumi.ComponentResource {
       beforeMigration.push(backup.command);
     }
 
-    const api = new Api(`${name}-api`, {
+    const apiArgs = {
       stack, image: c.image, version, settings: c.api, logging: c.logging,
       edgeNetwork: networks.edge.name, internalNetwork: networks.internal.name,
       databaseUrl: postgres.databaseUrl, redisUrl: redis.url, dockerHost, migrationDependsOn: beforeMigration,
-    }, { parent: this });
+    };
 
     const gateway = new Gateway(`${name}-gateway`, {
       stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath, hsts,
     }, { parent: this });
 
+    // What the gates probe and what the cutover loads: N named replicas (container
+    // runtime) or a swarm service's tasks, found in DNS from its network.
+    let target: { replicas: pulumi.Resource[]; replicaNames: pulumi.Output<string[]>; serviceName?: pulumi.Output<string>; spec?: pulumi.Output<unknown>;
+      service?: pulumi.Output<{ name: string; taskCount: number; network: string; probeImage: string; stack: string }> };
+    if (swarm) {
+      const api = new SwarmApi(`${name}-api`, { ...apiArgs, swarm: c.swarm }, { parent: this });
+      target = {
+        replicas: [api.service], replicaNames: pulumi.output([]), serviceName: api.serviceName,
+        spec: pulumi.all([api.service.taskSpec, api.service.mode]),
+        service: pulumi.all([api.serviceName, networks.edge.name, api.image.imageId]).apply(([svc, network, probeImage]) => ({
+          name: svc, taskCount: c.api.replicas, network, probeImage, stack,
+        })),
+      };
+    } else {
+      const api = new Api(`${name}-api`, apiArgs, { parent: this });
+      target = { replicas: api.replicas, replicaNames: api.replicaNames };
+    }
+    const probe = { replicaNames: target.replicaNames, service: target.service, trigger: target.spec };
+
     // Docker reported each new replica healthy once; before any traffic moves, they must
-    // stay healthy and report the new version `attempts` rounds in a row.
+    // stay healthy and report the new version `attempts` rounds in a row. (Swarm: every
+    // task reports the new version, which also catches an update swarm rolled back.)
     const replicaGate = new HealthGate(`${name}-replica-gate`, {
-      expectedVersion: version, replicaNames: api.replicaNames,
-      api: c.api, gate: c.healthGate, dockerHost, dependsOn: api.replicas,
+      expectedVersion: version, ...probe,
+      api: c.api, gate: c.healthGate, dockerHost, dependsOn: target.replicas,
     }, { parent: this });
 
     const cutover = new Cutover(`${name}-cutover`, {
-      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: api.replicaNames,
+      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: target.replicaNames, serviceName: target.serviceName,
       apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, hsts, dockerHost,
-      dependsOn: [...api.replicas, replicaGate.command, gateway.container],
+      dependsOn: [...target.replicas, replicaGate.command, gateway.container],
     }, { parent: this });
 
     // After the cutover: what clients reach through the gateway is the new version.
     new HealthGate(`${name}-health-gate`, {
       gatewayUrl: gateway.url,
-      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.container.name : undefined, expectedVersion: version, replicaNames: api.replicaNames,
+      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.container.name : undefined,
+      expectedVersion: version, ...probe,
       api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
     }, { parent: this });
 
     this.url = gateway.url;
     this.image = pulumi.output(c.image);
     this.version = pulumi.output(version);
-    this.replicaNames = api.replicaNames;
+    this.replicaNames = target.replicaNames;
+    this.apiService = pulumi.output(target.serviceName ?? "");
     this.databaseHost = postgres.host;
     this.cacheHost = redis.host;
     this.gatewayContainer = gateway.container.name;
     this.registerOutputs({
-      url: this.url, image: this.image, version: this.version, replicaNames: this.replicaNames,
+      url: this.url, image: this.image, version: this.version, replicaNames: this.replicaNames, apiService: this.apiService,
       databaseHost: this.databaseHost, cacheHost: this.cacheHost, gatewayContainer: this.gatewayContainer,
     });
   }

@@ -10,8 +10,11 @@ import * as https from "node:https";
 import { pathToFileURL } from "node:url";
 
 const USAGE = `usage: health-gate.mjs [--gateway-url URL [--gateway-ca-from CONTAINER]] --expect-version V
-  --port N --health-path P --status-path P --attempts K --interval S --timeout S --replica NAME...
+  --port N --health-path P --status-path P --attempts K --interval S --timeout S
+  (--replica NAME... | --service NAME --task-count N --network NET --probe-image IMAGE --stack STACK)
 Without --gateway-url only the replicas are checked (the gate before the cutover).
+--service: a swarm service's tasks, found by tasks.NAME from a probe container on NET;
+  exactly N tasks must answer.
 --gateway-ca-from: trust the root of Caddy's internal CA, read from that gateway container.`;
 
 /** Where Caddy keeps its internal CA's root certificate (XDG_DATA_HOME=/data). */
@@ -19,7 +22,7 @@ export const INTERNAL_CA_ROOT = "/data/caddy/pki/authorities/local/root.crt";
 
 export function parseArgs(argv) {
   const opts = { replicas: [] };
-  const numeric = new Set(["port", "attempts", "interval", "timeout"]);
+  const numeric = new Set(["port", "attempts", "interval", "timeout", "taskCount"]);
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -31,27 +34,74 @@ export function parseArgs(argv) {
   for (const k of ["expectVersion", "port", "healthPath", "statusPath", "attempts", "interval", "timeout"]) {
     if (opts[k] === undefined || Number.isNaN(opts[k])) throw new Error(`missing or bad --${k}\n${USAGE}`);
   }
-  if (opts.replicas.length === 0) throw new Error(`at least one --replica is required\n${USAGE}`);
+  if (opts.service !== undefined) {
+    for (const k of ["taskCount", "network", "probeImage", "stack"]) {
+      if (opts[k] === undefined || Number.isNaN(opts[k])) throw new Error(`--service needs --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}\n${USAGE}`);
+    }
+  } else if (opts.replicas.length === 0) throw new Error(`at least one --replica (or --service) is required\n${USAGE}`);
   return opts;
 }
 
-// Prints "<health status> <version>" for one base URL; run with python3 in the replica.
-export const REPLICA_PROBE_PY = [
-  "import json, sys, urllib.request",
+// Python probes, run inside containers: "<health status> <version>" for a base URL.
+const PROBE_FUNCTIONS = [
+  "import json, socket, sys, urllib.request",
   "def get(url):",
   "    try:",
   "        r = urllib.request.urlopen(url, timeout=2)",
   "        return r.status, r.read()",
   "    except Exception as e:",
   "        return getattr(e, 'code', 0), b''",
-  "health, _ = get(sys.argv[1] + sys.argv[2])",
-  "_, body = get(sys.argv[1] + sys.argv[3])",
+  "def probe(base, health_path, status_path):",
+  "    health, _ = get(base + health_path)",
+  "    _, body = get(base + status_path)",
+  "    try:",
+  "        version = json.loads(body).get('version', '')",
+  "    except Exception:",
+  "        version = ''",
+  "    return f'{health} {version}'",
+];
+
+/** In a replica: argv = base URL, health path, status path. */
+export const REPLICA_PROBE_PY = [...PROBE_FUNCTIONS, "print(probe(sys.argv[1], sys.argv[2], sys.argv[3]))"].join("\n");
+
+/** On the service's network: every address of tasks.<service>, one "<ip> <health> <version>" line each. */
+export const SERVICE_PROBE_PY = [
+  ...PROBE_FUNCTIONS,
+  "name, port = sys.argv[1], int(sys.argv[2])",
   "try:",
-  "    version = json.loads(body).get('version', '')",
-  "except Exception:",
-  "    version = ''",
-  "print(health, version)",
+  "    ips = sorted({a[4][0] for a in socket.getaddrinfo(name, port, proto=socket.IPPROTO_TCP)})",
+  "except OSError:",
+  "    ips = []",
+  "for ip in ips:",
+  "    print(ip, probe(f'http://{ip}:{port}', sys.argv[3], sys.argv[4]))",
 ].join("\n");
+
+export function serviceProbeArgv(opts) {
+  return ["docker", "run", "--rm", "--network", opts.network,
+    "--label", `taskflow.stack=${opts.stack}`, "--label", "taskflow.role=health-gate",
+    "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--memory", "64m",
+    opts.probeImage, "python3", "-c", SERVICE_PROBE_PY,
+    `tasks.${opts.service}`, String(opts.port), opts.healthPath, opts.statusPath];
+}
+
+/** Failures of one round over a swarm service's tasks: each must pass, and exactly `taskCount` must answer. */
+export function judgeService(stdout, opts) {
+  const lines = stdout.trim().split("\n").filter(Boolean);
+  const failures = lines.flatMap((line) => {
+    const [ip, status, version = ""] = line.split(/\s+/);
+    const r = judge(Number(status), version, opts.expectVersion);
+    return r.ok ? [] : [`task ${ip}: ${r.why}`];
+  });
+  if (lines.length !== opts.taskCount) failures.push(`service ${opts.service}: ${lines.length} task(s) answer, expected ${opts.taskCount}`);
+  return failures;
+}
+
+function probeService(opts) {
+  const [cmd, ...args] = serviceProbeArgv(opts);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+  if (r.status !== 0) return [`probe container failed: ${(r.stderr || "").trim().split("\n").at(-1)}`];
+  return judgeService(r.stdout, opts);
+}
 
 export function replicaProbeArgv(replica, opts) {
   return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY,
@@ -108,7 +158,7 @@ export function judge(status, version, expected) {
   return { ok: true };
 }
 
-export async function runGate(opts, { probeOne = probeReplica, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {}) {
+export async function runGate(opts, { probeOne = probeReplica, probeSvc = probeService, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {}) {
   sleep ??= (s) => new Promise((r) => setTimeout(r, s * 1000));
   const deadline = now() + opts.timeout * 1000;
   let streak = 0;
@@ -116,7 +166,7 @@ export async function runGate(opts, { probeOne = probeReplica, probeGw = probeGa
   let lastFailures = [];
   while (now() < deadline) {
     round += 1;
-    const failures = [];
+    const failures = opts.service !== undefined ? probeSvc(opts) : [];
     for (const replica of opts.replicas) {
       const r = probeOne(replica, opts);
       if (!r.ok) failures.push(`${replica}: ${r.why}`);

@@ -179,6 +179,22 @@ const githubSchema = z
   })
   .prefault({});
 
+// The swarm runtime: the API as a swarm service; Postgres and Redis stay single
+// containers on the data node (the node docker.host reaches, labeled dataNodeLabel=true).
+const swarmSchema = z
+  .strictObject({
+    /** Node label the data node must carry (`docker node update --label-add <label>=true <node>`). */
+    dataNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a node label key such as taskflow.data" }).default("taskflow.data"),
+    /** Replicas replaced at once during an update (start-first: the new one is healthy before the old stops). */
+    updateParallelism: intBetween(1, 20).default(1),
+    updateDelaySeconds: intBetween(0, 600).default(0),
+    /** How long swarm watches each new task after it starts; a failure in that window rolls the update back. */
+    monitorSeconds: intBetween(1, 600).default(15),
+    /** Extra placement constraints for API tasks, e.g. node.role==worker. */
+    apiConstraints: z.array(z.string().regex(/^[\w.-]+\s*(==|!=)\s*[\w.-]+$/, { error: "constraints such as node.role==worker" }), { error: "a list of constraints" }).default([]),
+  })
+  .prefault({});
+
 // Per-pull-request preview stacks (pr-<n>), derived from the staging config by
 // scripts/preview-stack.ts; these settings live in the staging stack file.
 const previewsSchema = z
@@ -197,6 +213,9 @@ export const configSchema = z
   .strictObject({
     environment: z.enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" }),
     image: imageRef(),
+    /** container: N containers and a cutover (one host); swarm: a swarm service (many nodes). */
+    runtime: z.enum(["container", "swarm"], { error: "container (one Docker host) or swarm (a Docker Swarm service)" }).default("container"),
+    swarm: swarmSchema,
     docker: dockerSchema,
     api: apiSchema,
     gateway: gatewaySchema,

@@ -46,7 +46,7 @@ describe("loadConfig", () => {
     ["production", "image", "ghcr.io/taskflow/taskflow-api:3f2a9c1", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)'],
     ["dev", "image", "taskflow-api@sha256:abc", 'taskflow:image: got "taskflow-api@sha256:abc"; expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
     ["dev", "image", `taskflow-api@${DIGEST}`, "taskflow:api.version: got nothing (the key is missing); expected the version the status endpoint reports, required when `image` has a digest but no tag"],
-    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets'],
+    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets'],
     ["dev", "api.replicaz", 3, "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env"],
     ["dev", "gateway.hostPort", 70000, "taskflow:gateway.hostPort: got 70000; expected a whole number from 1 to 65535"],
     ["dev", "api.user", "root", 'taskflow:api.user: got "root"; expected a non-root user: a name or uid[:gid], never root or 0'],

@@ -1,0 +1,107 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { TaskflowConfig } from "./config";
+import { ApiArgs, imageAndMigration } from "./api";
+import { apiHealthcheckTest } from "./commands";
+import { labels, seconds } from "./containerDefaults";
+
+export interface SwarmApiArgs extends ApiArgs {
+  swarm: TaskflowConfig["swarm"];
+}
+
+/** Where each task finds its connection strings (Docker secrets, tmpfs, never on disk). */
+export const SECRET_FILES = { DATABASE_URL: "/run/secrets/database-url", REDIS_URL: "/run/secrets/redis-url" } as const;
+
+/**
+ * The API as a swarm service (runtime: swarm). Swarm does the rollout itself:
+ * `order: start-first` starts each new task and waits until its health check passes
+ * before it stops an old one; a task that fails within `monitor` rolls the whole
+ * update back to the previous spec (`failureAction: rollback`), so the old version
+ * keeps serving. The gateway follows the service's tasks through Docker DNS
+ * (`tasks.<service>`), so there is no cutover per release.
+ */
+export class SwarmApi extends pulumi.ComponentResource {
+  public readonly image: docker.RemoteImage;
+  public readonly migration: command.local.Command;
+  public readonly secrets: docker.Secret[];
+  public readonly service: docker.Service;
+  public readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: SwarmApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("taskflow:docker:SwarmApi", name, {}, opts);
+    const s = args.settings;
+    const w = args.swarm;
+    ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
+
+    // Docker secrets are immutable: a new value is a new secret (auto-named), the
+    // service switches to it in the same rolling update, the old one is deleted last.
+    const secret = (key: string, value: pulumi.Output<string>) => new docker.Secret(`${name}-${key}`, {
+      data: value.apply((v) => Buffer.from(v, "utf8").toString("base64")),
+      labels: labels(args.stack, "api-secret"),
+    }, { parent: this });
+    const database = secret("database-url", args.databaseUrl);
+    const cache = secret("redis-url", args.redisUrl);
+    this.secrets = [database, cache];
+    const [uid, gid = uid] = s.user.split(":");
+    const mount = (sec: docker.Secret, fileName: string) => ({ secretId: sec.id, secretName: sec.name, fileName, fileUid: uid, fileGid: gid, fileMode: 0o400 });
+
+    // Tasks run the reference itself (a digest when the registry gave one), which every
+    // node can pull; an image id would only exist on the node that pulled it.
+    const taskImage = this.image.repoDigest.apply((d) => (d ? d : args.image));
+    const update = {
+      parallelism: w.updateParallelism,
+      delay: seconds(w.updateDelaySeconds),
+      order: "start-first",
+      monitor: seconds(w.monitorSeconds),
+      maxFailureRatio: "0",
+    };
+
+    this.service = new docker.Service(`${name}-service`, {
+      labels: labels(args.stack, "api"),
+      taskSpec: {
+        containerSpec: {
+          image: taskImage,
+          env: {
+            ...s.env,
+            PORT: String(s.port),
+            TASKFLOW_VERSION: args.version,
+            DATABASE_URL_FILE: SECRET_FILES.DATABASE_URL,
+            REDIS_URL_FILE: SECRET_FILES.REDIS_URL,
+          },
+          secrets: [mount(database, SECRET_FILES.DATABASE_URL), mount(cache, SECRET_FILES.REDIS_URL)],
+          user: s.user,
+          readOnly: s.readOnlyRootFilesystem,
+          mounts: s.readOnlyRootFilesystem ? [{ target: "/tmp", type: "tmpfs", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 } }] : [],
+          healthcheck: {
+            tests: apiHealthcheckTest(s.port, s.healthPath),
+            interval: seconds(s.healthcheck.intervalSeconds),
+            timeout: seconds(s.healthcheck.timeoutSeconds),
+            retries: s.healthcheck.retries,
+            startPeriod: seconds(s.healthcheck.startPeriodSeconds),
+          },
+          stopSignal: "SIGTERM",
+          stopGracePeriod: seconds(s.destroyGraceSeconds),
+          // Swarm services have no no-new-privileges option (Docker 20.10); capabilities go.
+          capDrops: ["ALL"],
+          labels: [...labels(args.stack, "api"), { label: "taskflow.version", value: args.version }],
+        },
+        networksAdvanceds: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
+        resources: { limits: { memoryBytes: s.memoryMb * 1024 * 1024, nanoCpus: Math.round(s.cpus * 1e9) } },
+        restartPolicy: { condition: "any", delay: "2s" },
+        placement: { constraints: w.apiConstraints },
+        logDriver: { name: "json-file", options: { "max-size": args.logging.maxSize, "max-file": String(args.logging.maxFiles) } },
+      },
+      mode: { replicated: { replicas: s.replicas } },
+      updateConfig: { ...update, failureAction: "rollback" },
+      rollbackConfig: { ...update, failureAction: "pause" },
+      // DNS round robin, no virtual IP: the gateway resolves the tasks itself.
+      endpointSpec: { mode: "dnsrr" },
+      // `pulumi up` waits until every task of the new spec runs (healthy) or times out.
+      convergeConfig: { delay: "1s", timeout: seconds(s.waitTimeoutSeconds) },
+    }, { parent: this, dependsOn: [this.migration] });
+
+    this.serviceName = this.service.name;
+    this.registerOutputs({ image: this.image, migration: this.migration, secrets: this.secrets, service: this.service, serviceName: this.serviceName });
+  }
+}
