@@ -50,6 +50,8 @@ export interface Counts { created: number; updated: number; replaced: number; de
 const DELETE_RANK: Record<string, number> = {
   "command:local:Command": 0,
   "docker:index/container:Container": 1,
+  "docker:index/service:Service": 1,
+  "docker:index/secret:Secret": 2,
   "docker:index/network:Network": 2,
   "docker:index/volume:Volume": 2,
   "docker:index/remoteImage:RemoteImage": 2,

@@ -151,6 +151,10 @@ export function networkOf(stack: string, role: string): string {
 export async function removeStack(stack: string): Promise<void> {
   await rehearse(stack, {}, ["--destroy"]);
   const ids = (kind: string[]) => docker(...kind, "-q", "--filter", `label=taskflow.stack=${stack}`).split("\n").filter(Boolean);
+  // Swarm objects exist only while the engine is in a swarm.
+  const swarmIds = (kind: string) => { try { return ids([kind, "ls"]); } catch { return []; } };
+  for (const svc of swarmIds("service")) docker("service", "rm", svc);
+  for (const sec of swarmIds("secret")) docker("secret", "rm", sec);
   const leftovers = [...ids(["ps", "-a"])];
   if (leftovers.length) docker("rm", "-f", ...leftovers);
   for (const n of ids(["network", "ls"])) docker("network", "rm", n);

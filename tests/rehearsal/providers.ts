@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import * as path from "node:path";
 import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
+import { SWARM_PROVIDERS } from "./swarmProviders";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export type Inputs = Record<string, any>;
@@ -27,9 +28,9 @@ export interface Provider {
 }
 
 /** Pulumi auto-naming: `<resource name>-<7 random hex>` (sdk autonaming, pulumi-docker's AutoName). */
-const autoName = (name: string) => `${name}-${randomBytes(4).toString("hex").slice(0, 7)}`;
+export const autoName = (name: string) => `${name}-${randomBytes(4).toString("hex").slice(0, 7)}`;
 
-const durationNs = (d: string | undefined): number | undefined => {
+export const durationNs = (d: string | undefined): number | undefined => {
   if (!d) return undefined;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d);
   if (!m) throw new Error(`unsupported duration ${d}`);
@@ -257,4 +258,5 @@ export const PROVIDERS: Record<string, Provider> = {
   "docker:index/remoteImage:RemoteImage": remoteImage,
   "random:index/randomPassword:RandomPassword": randomPassword,
   "command:local:Command": localCommand,
+  ...SWARM_PROVIDERS,
 };
