@@ -47,10 +47,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "docker:index/container:Container":
     case "docker:index/network:Network":
     case "docker:index/volume:Volume":
+    case "docker:index/service:Service":
+    case "docker:index/secret:Secret":
       // Pulumi auto-names these `<resource name>-<7 hex>`.
       return { ...inputs, name: inputs.name ?? `${name}-${hex(name + JSON.stringify(inputs.image ?? ""), 7)}` };
     case "docker:index/remoteImage:RemoteImage":
-      return { ...inputs, imageId: `sha256:${hex(inputs.name, 64)}`, repoDigest: "" };
+      // A registry image gets a repo digest once pulled; a local one (no registry host) has none.
+      return { ...inputs, imageId: `sha256:${hex(inputs.name, 64)}`, repoDigest: inputs.name.includes("/") ? `${inputs.name.split(/[:@]/)[0]}@sha256:${hex(`d${inputs.name}`, 64)}` : "" };
     case "random:index/randomPassword:RandomPassword":
       return { ...inputs, result: `pw${hex(name, 30)}`, bcryptHash: "x" };
     case "command:local:Command":
@@ -141,4 +144,6 @@ export const T = {
   image: "docker:index/remoteImage:RemoteImage",
   command: "command:local:Command",
   password: "random:index/randomPassword:RandomPassword",
+  service: "docker:index/service:Service",
+  secret: "docker:index/secret:Secret",
 };
