@@ -2,6 +2,7 @@
 // tests run them directly (constructing a PolicyPack would start the policy server).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { apiReplicasRollSafely } from "./apiReplicasRollSafely";
+import { apiServiceRollsSafely } from "./apiServiceRollsSafely";
 import { containerHealthcheck } from "./containerHealthcheck";
 import { containerLimits } from "./containerLimits";
 import { containerNoHostMounts } from "./containerNoHostMounts";
@@ -19,7 +20,7 @@ import { onlyGatewayPublishes } from "./onlyGatewayPublishes";
 export const resourceRules: ResourceValidationPolicy[] = [
   imagesPinned, containerLimits, containerRestart, containerHealthcheck, containerNonRoot,
   containerNoNewPrivileges, containerNotPrivileged, containerNoHostMounts,
-  apiReplicasRollSafely, dataVolumesProtected, noPlainSecrets, githubProductionEnvironment,
+  apiReplicasRollSafely, apiServiceRollsSafely, dataVolumesProtected, noPlainSecrets, githubProductionEnvironment,
 ];
 
 export const stackRules: StackValidationPolicy[] = [dataStoresInternal, onlyGatewayPublishes];

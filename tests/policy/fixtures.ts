@@ -30,3 +30,22 @@ export const apiReplica = (): Fixture => ({
 export function withProps(f: Fixture, props: Record<string, unknown>, opts: Fixture["opts"] = {}): Fixture {
   return { ...f, props: { ...f.props, ...props }, opts: { ...f.opts, ...opts } };
 }
+
+/** A compliant swarm API service (runtime: swarm). */
+export const apiService = (): Fixture => ({
+  type: "docker:index/service:Service",
+  name: "taskflow-api-service",
+  opts: {},
+  props: {
+    labels: [{ label: "taskflow.stack", value: "dev" }, { label: "taskflow.role", value: "api" }],
+    taskSpec: {
+      containerSpec: {
+        image: "taskflow-api:v1", user: "10001:10001",
+        healthcheck: { tests: ["CMD", "python3", "-c", "probe", "http://127.0.0.1:8000/health"] },
+      },
+      resources: { limits: { memoryBytes: 536870912, nanoCpus: 1e9 } },
+    },
+    updateConfig: { order: "start-first", failureAction: "rollback", monitor: "15s" },
+    endpointSpec: { mode: "dnsrr" },
+  },
+});

@@ -50,6 +50,11 @@ describe.each(["dev", "staging", "production"])("the shipped %s stack", (stack) 
   it("passes every mandatory rule", async () => {
     expect(await mandatory(stack, await declared(stack))).toEqual([]);
   });
+  it("passes every mandatory rule with runtime: swarm, and the swarm rule sees the service", async () => {
+    const resources = await declared(stack, withSetting(stackFileConfig(stack), "runtime", "swarm"));
+    expect(resources.filter((r) => r.type === "docker:index/service:Service")).toHaveLength(1);
+    expect(await mandatory(stack, resources)).toEqual([]);
+  });
 });
 
 type Variant = [string, string, Record<string, unknown>, ((r: PolicyResource[]) => void) | undefined, string];
