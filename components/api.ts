@@ -65,13 +65,7 @@ export class Api extends pulumi.ComponentResource {
       readOnly: s.readOnlyRootFilesystem,
       ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
       networksAdvanced: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
-      healthcheck: {
-        tests: apiHealthcheckTest(s.port, s.healthPath),
-        interval: seconds(s.healthcheck.intervalSeconds),
-        timeout: seconds(s.healthcheck.timeoutSeconds),
-        retries: s.healthcheck.retries,
-        startPeriod: seconds(s.healthcheck.startPeriodSeconds),
-      },
+      healthcheck: apiHealthcheck(s),
       // The create only succeeds once Docker reports the container healthy.
       wait: true,
       waitTimeout: s.waitTimeoutSeconds,
@@ -112,4 +106,15 @@ export function imageAndMigration(name: string, args: ApiArgs, parent: pulumi.Re
     triggers: [image.imageId],
   }, { parent, dependsOn: args.migrationDependsOn });
   return { image, migration };
+}
+
+/** The Docker HEALTHCHECK of a replica or task: the same endpoint Caddy's active checks use. */
+export function apiHealthcheck(s: TaskflowConfig["api"]) {
+  return {
+    tests: apiHealthcheckTest(s.port, s.healthPath),
+    interval: seconds(s.healthcheck.intervalSeconds),
+    timeout: seconds(s.healthcheck.timeoutSeconds),
+    retries: s.healthcheck.retries,
+    startPeriod: seconds(s.healthcheck.startPeriodSeconds),
+  };
 }

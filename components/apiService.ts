@@ -2,8 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { ApiArgs, imageAndMigration } from "./api";
-import { apiHealthcheckTest } from "./commands";
+import { ApiArgs, apiHealthcheck, imageAndMigration } from "./api";
 import { labels, seconds } from "./containerDefaults";
 
 export interface SwarmApiArgs extends ApiArgs {
@@ -73,13 +72,7 @@ export class SwarmApi extends pulumi.ComponentResource {
           user: s.user,
           readOnly: s.readOnlyRootFilesystem,
           mounts: s.readOnlyRootFilesystem ? [{ target: "/tmp", type: "tmpfs", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 } }] : [],
-          healthcheck: {
-            tests: apiHealthcheckTest(s.port, s.healthPath),
-            interval: seconds(s.healthcheck.intervalSeconds),
-            timeout: seconds(s.healthcheck.timeoutSeconds),
-            retries: s.healthcheck.retries,
-            startPeriod: seconds(s.healthcheck.startPeriodSeconds),
-          },
+          healthcheck: apiHealthcheck(s),
           stopSignal: "SIGTERM",
           stopGracePeriod: seconds(s.destroyGraceSeconds),
           // Swarm services have no no-new-privileges option (Docker 20.10); capabilities go.
