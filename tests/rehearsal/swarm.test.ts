@@ -46,7 +46,11 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   }, 240_000);
   afterAll(async () => {
     await removeStack(stack);
-    if (joined) docker("swarm", "leave", "--force");
+    if (joined) {
+      docker("swarm", "leave", "--force");
+      // `swarm init` also made this bridge; leaving keeps it. Remove it unless something uses it.
+      try { docker("network", "rm", "docker_gwbridge"); } catch { /* in use or gone */ }
+    }
   }, 180_000);
 
   it("deploys the API as a two-task service behind the gateway, on overlay networks", async () => {
