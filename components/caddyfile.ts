@@ -33,7 +33,6 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
   // HTTPS: Caddy listens above 1024 (it runs without capabilities); Docker publishes
   // hostPort -> listenPort and httpsHostPort -> httpsListenPort. The redirect is ours,
   // not Caddy's, so it names the public port rather than the container's.
-  const httpsPort = g.httpsHostPort === 443 ? "" : `:${g.httpsHostPort}`;
   return lines([
     ...global,
     `\thttp_port ${g.listenPort}`,
@@ -54,7 +53,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `http://:${g.listenPort} {`,
     ...health,
     "\thandle {",
-    `\t\tredir https://{host}${httpsPort}{uri} 308`,
+    `\t\tredir https://{host}${httpsPortSuffix(g)}{uri} 308`,
     "\t}",
     "}",
     "",
@@ -67,6 +66,11 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     "\t}",
     "}",
   ]);
+}
+
+/** `:<port>` for a URL to the public HTTPS port, or nothing for 443. */
+export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {
+  return g.httpsHostPort === 443 ? "" : `:${g.httpsHostPort}`;
 }
 
 function proxy(a: CaddyfileArgs): string[] {

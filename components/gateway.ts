@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { renderCaddyfile } from "./caddyfile";
+import { httpsPortSuffix, renderCaddyfile } from "./caddyfile";
 import { gatewayHealthcheckTest } from "./commands";
 import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
 
@@ -19,8 +19,9 @@ export interface GatewayArgs {
 const CADDYFILE = "/etc/caddy/Caddyfile";
 
 /**
- * Caddy, publishing the stack's only host ports (HTTP, and HTTPS with a domain). It starts with no upstreams; the
- * Cutover loads the replica list into it, so a rollout never replaces this container.
+ * Caddy, publishing the stack's only host ports (HTTP, and HTTPS with a domain). It
+ * starts with no upstreams; the Cutover loads them into it, so a rollout never
+ * replaces this container.
  */
 export class Gateway extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -82,6 +83,6 @@ export class Gateway extends pulumi.ComponentResource {
 /** Where clients reach the gateway: publicUrl, else https://<domain>[:port], else the local port. */
 export function gatewayUrl(s: TaskflowConfig["gateway"]): string {
   if (s.publicUrl) return s.publicUrl;
-  if (s.domain) return `https://${s.domain}${s.httpsHostPort === 443 ? "" : `:${s.httpsHostPort}`}`;
+  if (s.domain) return `https://${s.domain}${httpsPortSuffix(s)}`;
   return `http://127.0.0.1:${s.hostPort}`;
 }

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { argvCommand, healthGateArgv } from "./commands";
+import { argvCommand, healthGateArgv, ServiceProbe } from "./commands";
 
 export interface HealthGateArgs {
   /** Without it, only the replicas are checked: the gate that runs before the cutover. */
@@ -11,7 +11,7 @@ export interface HealthGateArgs {
   expectedVersion: string;
   /** Container runtime: the replicas. Swarm runtime: [] and `service`. */
   replicaNames: pulumi.Input<string[]>;
-  service?: pulumi.Input<{ name: pulumi.Input<string>; taskCount: number; network: pulumi.Input<string>; probeImage: pulumi.Input<string>; stack: string }>;
+  service?: pulumi.Input<ServiceProbe>;
   api: TaskflowConfig["api"];
   gate: TaskflowConfig["healthGate"];
   dockerHost: string;

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { argvCommand } from "./commands";
+import { argvCommand, ServiceProbe } from "./commands";
 import { parseImageRef, versionOf } from "./imageRef";
 import { Api } from "./api";
 import { SwarmApi } from "./apiService";
@@ -79,7 +79,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     // What the gates probe and what the cutover loads: N named replicas (container
     // runtime) or a swarm service's tasks, found in DNS from its network.
     let target: { replicas: pulumi.Resource[]; replicaNames: pulumi.Output<string[]>; serviceName?: pulumi.Output<string>; spec?: pulumi.Output<unknown>;
-      service?: pulumi.Output<{ name: string; taskCount: number; network: string; probeImage: string; stack: string }> };
+      service?: pulumi.Output<ServiceProbe> };
     if (swarm) {
       const api = new SwarmApi(`${name}-api`, { ...apiArgs, swarm: c.swarm }, { parent: this });
       target = {

@@ -28,6 +28,14 @@ export function rawConfig(all: Record<string, string>): Record<string, unknown> 
   return raw;
 }
 
+/** A stack file's `config:` section, as written in YAML (values are objects, not JSON text). */
+export type StackFileConfig = Record<string, unknown>;
+
+/** The inverse of rawConfig: stack-file values as Pulumi hands them over (objects as JSON text). */
+export function toPulumiConfig(config: StackFileConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
 function splitKey(fullKey: string): [string, string] {
   const i = fullKey.indexOf(":");
   return i === -1 ? ["", fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];

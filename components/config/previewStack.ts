@@ -1,20 +1,21 @@
 // Preview stacks, one per pull request (`pr-<n>`): derived from the staging stack
 // file so they run what staging runs, with everything that would collide made
 // unique. Pure functions; scripts/preview-stack.ts is their command line.
-import { z } from "zod";
-import { configSchema } from "./schema";
-import { loadConfig } from "./load";
+import { TaskflowConfig } from "./schema";
+import { loadConfig, StackFileConfig, toPulumiConfig } from "./load";
 
-/** A stack file's `config:` section, as written in YAML (values are objects, not JSON text). */
-export type StackFileConfig = Record<string, unknown>;
+export type { StackFileConfig };
 
 export const PREVIEW_STACK = /^pr-([1-9]\d*)$/;
 export const previewStackName = (pr: number) => `pr-${pr}`;
 
 /** The previews' settings from the staging stack file (`taskflow:previews`), defaults applied. */
-export function previewSettings(staging: StackFileConfig): z.output<typeof configSchema>["previews"] {
+export function previewSettings(staging: StackFileConfig): TaskflowConfig["previews"] {
   return loadConfig(toPulumiConfig(staging)).previews;
 }
+
+/** The host port of preview `pr`: hostPortBase + (pr mod portSlots). */
+export const previewPort = (settings: TaskflowConfig["previews"], pr: number) => settings.hostPortBase + (pr % settings.portSlots);
 
 export interface PreviewStack { stack: string; url: string; hostPort: number; config: StackFileConfig }
 
@@ -32,7 +33,7 @@ export function previewStackConfig(staging: StackFileConfig, pr: number, image: 
   if (!Number.isInteger(pr) || pr < 1) throw new Error(`pull request number: got ${JSON.stringify(pr)}; expected a whole number from 1`);
   const settings = previewSettings(staging);
   const stagingGateway = (staging["taskflow:gateway"] ?? {}) as Record<string, unknown>;
-  const hostPort = settings.hostPortBase + (pr % settings.portSlots);
+  const hostPort = previewPort(settings, pr);
   const host = settings.domain ? `pr-${pr}.${settings.domain}`
     : typeof stagingGateway.publicUrl === "string" ? new URL(stagingGateway.publicUrl).hostname : "127.0.0.1";
   const url = `http://${host}:${hostPort}`;
@@ -61,10 +62,9 @@ export function checkPreviewCap(staging: StackFileConfig, pr: number, existingSt
     throw new Error(`preview cap reached: ${others.length} previews are running (${others.join(", ")}) and taskflow:previews.maxConcurrent ` +
       `in Pulumi.staging.yaml is ${settings.maxConcurrent}. Close or merge a pull request (its preview is destroyed), or raise the cap.`);
   }
-  const port = (n: number) => settings.hostPortBase + (n % settings.portSlots);
-  const clash = others.find((s) => port(Number(PREVIEW_STACK.exec(s)![1])) === port(pr));
+  const clash = others.find((s) => previewPort(settings, Number(PREVIEW_STACK.exec(s)![1])) === previewPort(settings, pr));
   if (clash) {
-    throw new Error(`preview port clash: ${previewStackName(pr)} and ${clash} would both publish port ${port(pr)} ` +
+    throw new Error(`preview port clash: ${previewStackName(pr)} and ${clash} would both publish port ${previewPort(settings, pr)} ` +
       `(hostPortBase + pr mod portSlots = ${settings.hostPortBase} + ${pr} mod ${settings.portSlots}); close ${clash} or change taskflow:previews.portSlots.`);
   }
 }
@@ -73,9 +73,4 @@ export function checkPreviewCap(staging: StackFileConfig, pr: number, existingSt
 export function stalePreviews(existingStacks: string[], openPrs: number[]): string[] {
   const open = new Set(openPrs.map(previewStackName));
   return existingStacks.filter((s) => PREVIEW_STACK.test(s) && !open.has(s)).sort();
-}
-
-/** Stack-file values to Pulumi's `taskflow:key -> string` (objects as JSON text). */
-export function toPulumiConfig(config: StackFileConfig): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }

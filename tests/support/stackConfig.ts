@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { toPulumiConfig } from "../../components/config";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -11,10 +12,7 @@ export function stackFileConfig(stack: string): Record<string, string> {
 }
 
 export function stackFileConfigAt(file: string): Record<string, string> {
-  const doc = parse(readFileSync(file, "utf8"));
-  const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
-  return config;
+  return toPulumiConfig(parse(readFileSync(file, "utf8")).config ?? {});
 }
 
 /**

@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig } from "../../components/config";
-import { checkPreviewCap, previewStackConfig, stalePreviews, toPulumiConfig } from "../../components/config/previewStack";
+import { loadConfig, toPulumiConfig } from "../../components/config";
+import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../components/config/previewStack";
 import { runProgram, ofType, T } from "../mocks";
 import { ROOT } from "../support/stackConfig";
 
