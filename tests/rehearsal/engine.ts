@@ -19,7 +19,10 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { keyOfUrn, Registration } from "../support/monitor";
 import { unwrapSecrets } from "../support/secrets";
-import { Inputs, Outputs, PROVIDERS, StepError } from "./providers";
+import { Inputs, Outputs, PROVIDERS as HOST_PROVIDERS, StepError } from "./providers";
+import { SWARM_PROVIDERS } from "./swarmProviders";
+
+const PROVIDERS = { ...HOST_PROVIDERS, ...SWARM_PROVIDERS };
 
 export interface Entry {
   key: string;

@@ -101,6 +101,18 @@ export function startLoad(port: number, connections: number, maxSeconds = 180, u
 }
 
 /**
+ * Runs `action` (an update) inside constant load on the gateway: a second of steady
+ * traffic before it, and one after it (old replicas gone), then the load's report.
+ */
+export async function underLoad<T>(port: number, connections: number, action: () => Promise<T>, tls?: Tls): Promise<{ result: T; load: LoadReport }> {
+  const load = startLoad(port, connections, 180, "/api/v1/status", tls);
+  await new Promise((r) => setTimeout(r, 1000));
+  const result = await action();
+  await new Promise((r) => setTimeout(r, 1000));
+  return { result, load: await load.stop() };
+}
+
+/**
  * GETs a path through the gateway on a new connection (no pool). Caddy closes idle
  * keep-alive connections when a cutover reloads it, and undici's fetch does not retry
  * a request it sends on such a pooled connection (browsers do). The load tests keep

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script, exercised as it runs in command resources
 import { INTERNAL_CA_ROOT } from "../../scripts/health-gate.mjs";
 import { HSTS_VALUE } from "../../components/caddyfile";
-import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, startLoad, Tls, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, Tls, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
@@ -55,11 +55,7 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
 
   it("rolls out v1 -> v2 under 20 clients over HTTPS with no failed request, keeping the same certificate", async () => {
     const before = (await get(httpsPort, "/health", tls)).certificate;
-    const load = startLoad(httpsPort, 20, 180, "/api/v1/status", tls);
-    await new Promise((r) => setTimeout(r, 1000));
-    const result = await deploy("taskflow-api:v2");
-    await new Promise((r) => setTimeout(r, 1000));
-    const report = await load.stop();
+    const { result, load: report } = await underLoad(httpsPort, 20, () => deploy("taskflow-api:v2"), tls);
     console.log(`https v2 @20: ${report.requests} requests, p99 ${report.p99} ms, max ${report.max} ms; update ${result.seconds.toFixed(1)}s`);
     expect(result.error).toBeUndefined();
     expect(report.requests).toBeGreaterThan(500);

@@ -6,7 +6,6 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import * as path from "node:path";
 import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
-import { SWARM_PROVIDERS } from "./swarmProviders";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export type Inputs = Record<string, any>;
@@ -30,6 +29,9 @@ export interface Provider {
 /** Pulumi auto-naming: `<resource name>-<7 random hex>` (sdk autonaming, pulumi-docker's AutoName). */
 export const autoName = (name: string) => `${name}-${randomBytes(4).toString("hex").slice(0, 7)}`;
 
+/** The provider's `[{label, value}]` as the Engine API's label map. */
+export const labelsOf = (l?: Inputs[]) => Object.fromEntries((l ?? []).map((x) => [x.label, x.value]));
+
 export const durationNs = (d: string | undefined): number | undefined => {
   if (!d) return undefined;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d);
@@ -49,7 +51,7 @@ export function containerCreateBody(inputs: Inputs): Record<string, unknown> {
     Entrypoint: inputs.entrypoints,
     Env: inputs.envs,
     User: inputs.user,
-    Labels: Object.fromEntries((inputs.labels ?? []).map((l: Inputs) => [l.label, l.value])),
+    Labels: labelsOf(inputs.labels),
     Healthcheck: hc && {
       Test: hc.tests, Interval: durationNs(hc.interval), Timeout: durationNs(hc.timeout),
       Retries: hc.retries, StartPeriod: durationNs(hc.startPeriod),
@@ -165,7 +167,7 @@ const network: Provider = {
     const netName = inputs.name ?? autoName(name);
     const { Id: id } = await dockerApi("POST", "/networks/create", {
       Name: netName, Driver: inputs.driver ?? "bridge", Internal: inputs.internal ?? false, Attachable: inputs.attachable ?? false,
-      CheckDuplicate: true, Labels: Object.fromEntries((inputs.labels ?? []).map((l: Inputs) => [l.label, l.value])),
+      CheckDuplicate: true, Labels: labelsOf(inputs.labels),
     });
     return { id, outputs: { ...inputs, name: netName } };
   },
@@ -178,7 +180,7 @@ const network: Provider = {
 const volume: Provider = {
   async create(name, inputs) {
     const volName = inputs.name ?? autoName(name);
-    await dockerApi("POST", "/volumes/create", { Name: volName, Labels: Object.fromEntries((inputs.labels ?? []).map((l: Inputs) => [l.label, l.value])) });
+    await dockerApi("POST", "/volumes/create", { Name: volName, Labels: labelsOf(inputs.labels) });
     return { id: volName, outputs: { ...inputs, name: volName } };
   },
   updatable: () => false,
@@ -251,6 +253,7 @@ const localCommand: Provider = {
   },
 };
 
+/** Single-host resources; the swarm ones are in swarmProviders.ts (the engine uses both). */
 export const PROVIDERS: Record<string, Provider> = {
   "docker:index/container:Container": container,
   "docker:index/network:Network": network,
@@ -258,5 +261,4 @@ export const PROVIDERS: Record<string, Provider> = {
   "docker:index/remoteImage:RemoteImage": remoteImage,
   "random:index/randomPassword:RandomPassword": randomPassword,
   "command:local:Command": localCommand,
-  ...SWARM_PROVIDERS,
 };

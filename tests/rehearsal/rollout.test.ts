@@ -2,7 +2,7 @@
 // rollouts under load, a bad tag, a failed migration and a release that turns
 // unhealthy are all harmless, and a config revert rolls back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
@@ -15,13 +15,8 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   const versions = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
 
   /** Deploys `image` under `connections` keep-alive clients; returns the update and what clients saw. */
-  async function underLoad(connections: number, image: string, more: Record<string, unknown> = {}) {
-    const load = startLoad(port, connections);
-    await new Promise((r) => setTimeout(r, 1000)); // steady traffic before the update starts
-    const result = await deploy(image, more);
-    await new Promise((r) => setTimeout(r, 1000)); // and after it ends (old replicas gone)
-    return { result, load: await load.stop() };
-  }
+  const deployUnderLoad = (connections: number, image: string, more: Record<string, unknown> = {}) =>
+    underLoad(port, connections, () => deploy(image, more));
 
   beforeAll(async () => {
     port = await freePort();
@@ -62,7 +57,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   }, 60_000);
 
   it("rolls out v1 -> v2 under 10 clients with no failed request; v1 containers are gone", async () => {
-    const { result, load } = await underLoad(10, "taskflow-api:v2");
+    const { result, load } = await deployUnderLoad(10, "taskflow-api:v2");
     expect(result.error).toBeUndefined();
     expect(load.requests).toBeGreaterThan(500);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -72,7 +67,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   }, 180_000);
 
   it("rolls back to v1 by reverting the tag, under 100 clients, with no failed request", async () => {
-    const { result, load } = await underLoad(100, "taskflow-api:v1");
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:v1");
     expect(result.error).toBeUndefined();
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
     expect(await versions(20)).toEqual(new Set(["v1"]));
@@ -80,7 +75,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   }, 180_000);
 
   it("rolls out v1 -> v2 under 100 clients with no failed request", async () => {
-    const { result, load } = await underLoad(100, "taskflow-api:v2");
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:v2");
     expect(result.error).toBeUndefined();
     expect(load.requests).toBeGreaterThan(1000);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -90,7 +85,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
 
   it("fails a tag that never becomes healthy, while v2 keeps serving every request", async () => {
     const before = containers(stack, "api", "v2");
-    const { result, load } = await underLoad(100, "taskflow-api:never-healthy", { "api.waitTimeoutSeconds": 15 });
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:never-healthy", { "api.waitTimeoutSeconds": 15 });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/was not healthy within 15s/);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -123,7 +118,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
 
   it("stops a release that turns unhealthy seconds after start at the replica gate, before any traffic moves", async () => {
     const before = containers(stack, "api", "v2");
-    const { result, load } = await underLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "4" }, "healthGate.attempts": 5, "healthGate.timeoutSeconds": 15 });
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "4" }, "healthGate.attempts": 5, "healthGate.timeoutSeconds": 15 });
     expect(result.ok).toBe(false);
     expect(result.log).toMatch(/x failed\s+command:Command taskflow-replica-gate-check/);
     expect(result.log).not.toMatch(/command:Command taskflow-cutover-reload/);

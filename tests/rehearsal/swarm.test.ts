@@ -4,7 +4,7 @@
 // `pulumi up` fails) and a rollback by reverting the tag, all under load, with no
 // failed request.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, freePort, get, rehearse, RehearsalResult, removeStack, startLoad, uniqueStack } from "./harness";
+import { docker, freePort, get, rehearse, RehearsalResult, removeStack, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const DATA_LABEL = "taskflow.data";
@@ -28,15 +28,11 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   const serviceImage = () => docker("service", "inspect", "-f", "{{.Spec.TaskTemplate.ContainerSpec.Image}}", service());
   const status = async (n: number) => Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body));
 
-  async function underLoad(connections: number, image: string) {
-    const load = startLoad(port, connections);
-    await new Promise((r) => setTimeout(r, 1000));
-    const result = await deploy(image);
-    await new Promise((r) => setTimeout(r, 1000));
-    const report = await load.stop();
+  async function deployUnderLoad(connections: number, image: string) {
+    const run = await underLoad(port, connections, () => deploy(image));
     // The figures the issue's closing note quotes.
-    console.log(`swarm ${image} @${connections}: ${report.requests} requests, p99 ${report.p99} ms, max ${report.max} ms; update ${result.seconds.toFixed(1)}s`);
-    return { result, load: report };
+    console.log(`swarm ${image} @${connections}: ${run.load.requests} requests, p99 ${run.load.p99} ms, max ${run.load.max} ms; update ${run.result.seconds.toFixed(1)}s`);
+    return run;
   }
 
   beforeAll(async () => {
@@ -76,7 +72,7 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   });
 
   it("rolls out v1 -> v2 under 10 clients with no failed request", async () => {
-    const { result, load } = await underLoad(10, "taskflow-api:v2");
+    const { result, load } = await deployUnderLoad(10, "taskflow-api:v2");
     expect(result.error).toBeUndefined();
     expect(load.requests).toBeGreaterThan(500);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -84,7 +80,7 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   }, 240_000);
 
   it("a tag that never becomes healthy: swarm rolls back by itself, the update fails, v2 keeps serving every request", async () => {
-    const { result, load } = await underLoad(10, "taskflow-api:never-healthy");
+    const { result, load } = await deployUnderLoad(10, "taskflow-api:never-healthy");
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/rolled the update of taskflow-api-service-\w+ back/);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -93,7 +89,7 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   }, 300_000);
 
   it("rolls back to v1 by reverting the tag, under 100 clients, with no failed request", async () => {
-    const { result, load } = await underLoad(100, "taskflow-api:v1");
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:v1");
     expect(result.error).toBeUndefined();
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
     expect(new Set((await status(20)).map((s) => s.version))).toEqual(new Set(["v1"]));

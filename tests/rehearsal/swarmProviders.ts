@@ -3,9 +3,7 @@
 // the provider's convergeConfig does: until swarm finished rolling, every task of
 // the new spec runs, or swarm rolled back (then the step fails, like a failed update).
 import { dockerApi, ignoreMissing } from "./dockerApi";
-import { autoName, durationNs, Inputs, Provider, StepError } from "./providers";
-
-const labelsOf = (l?: Inputs[]) => Object.fromEntries((l ?? []).map((x) => [x.label, x.value]));
+import { autoName, durationNs, Inputs, labelsOf, Provider, StepError } from "./providers";
 
 const rollout = (u: Inputs | undefined) => u && {
   Parallelism: u.parallelism, Delay: durationNs(u.delay), FailureAction: u.failureAction,
