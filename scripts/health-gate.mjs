@@ -76,6 +76,9 @@ export const SERVICE_PROBE_PY = [
   "    print(ip, probe(f'http://{ip}:{port}', sys.argv[3], sys.argv[4]))",
 ].join("\n");
 
+/** The last line of a failed command's stderr: its reason, without the noise before it. */
+const lastLine = (stderr) => (stderr || "").trim().split("\n").at(-1);
+
 export function serviceProbeArgv(opts) {
   return ["docker", "run", "--rm", "--network", opts.network,
     "--label", `taskflow.stack=${opts.stack}`, "--label", "taskflow.role=health-gate",
@@ -99,7 +102,7 @@ export function judgeService(stdout, opts) {
 function probeService(opts) {
   const [cmd, ...args] = serviceProbeArgv(opts);
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
-  if (r.status !== 0) return [`probe container failed: ${(r.stderr || "").trim().split("\n").at(-1)}`];
+  if (r.status !== 0) return [`probe container failed: ${lastLine(r.stderr)}`];
   return judgeService(r.stdout, opts);
 }
 
@@ -111,7 +114,7 @@ export function replicaProbeArgv(replica, opts) {
 function probeReplica(replica, opts) {
   const [cmd, ...args] = replicaProbeArgv(replica, opts);
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) return { ok: false, why: `docker exec failed: ${(r.stderr || "").trim().split("\n").at(-1)}` };
+  if (r.status !== 0) return { ok: false, why: `docker exec failed: ${lastLine(r.stderr)}` };
   const [status, version = ""] = r.stdout.trim().split(/\s+/);
   return judge(Number(status), version, opts.expectVersion);
 }
@@ -134,7 +137,7 @@ export function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
 /** The internal CA's root from the gateway container, once it exists (Caddy makes it at start). */
 function internalCaRoot(container) {
   const r = spawnSync("docker", ["exec", container, "cat", INTERNAL_CA_ROOT], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`cannot read ${INTERNAL_CA_ROOT} from ${container}: ${(r.stderr || "").trim().split("\n").at(-1)}`);
+  if (r.status !== 0) throw new Error(`cannot read ${INTERNAL_CA_ROOT} from ${container}: ${lastLine(r.stderr)}`);
   return r.stdout;
 }
 
