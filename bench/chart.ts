@@ -17,7 +17,7 @@ export function renderChart(runs: ChartRun[]): string {
       const ms = run.trace.samples.filter((s) => s.t >= from && s.t < to).map((s) => s.ms).sort((x, y) => x - y);
       p99.push(ms.length ? ms[Math.min(ms.length - 1, Math.floor(0.99 * ms.length))] : 0);
       fails.push(run.trace.samples.filter((s) => s.t >= from && s.t < to && (s.status < 200 || s.status >= 300)).length +
-        run.trace.errors.filter((t) => t >= from && t < to).length);
+        run.trace.failures.filter((f) => f.t >= from && f.t < to).length);
     }
     const maxMs = Math.max(50, ...p99);
     const x = (b: number) => PAD + (b / n) * (W - 2 * PAD);

@@ -74,12 +74,12 @@ async function measure(strategy: Strategy, connections: number, round: number, t
   const run: Run = { strategy: strategy.name, connections, round, kind, seconds: (end - start) / 1000,
     steady: windowStats(trace, start - 2500, start), during: windowStats(trace, start, end + 2000) };
   console.log(`  ${strategy.name} c=${connections} #${round} ${kind}: ${run.seconds.toFixed(1)}s, ${run.during.requests} req, ` +
-    `${run.during.non2xx} non-2xx, ${run.during.errors} errors, p99 ${run.during.p99} ms (steady ${run.steady.p99} ms)`);
+    `${run.during.non2xx} non-2xx, ${run.during.errors} errors, ${run.during.timeouts} timeouts, p99 ${run.during.p99} ms (steady ${run.steady.p99} ms)`);
   return run;
 }
 
 interface Row {
-  strategy: string; connections: number; requests: number; non2xx: number; errors: number;
+  strategy: string; connections: number; requests: number; non2xx: number; errors: number; timeouts: number;
   p50: number; p99: number; max: number; steadyP99: number; rolloutSeconds: number; rollbackSeconds: number;
 }
 
@@ -91,6 +91,7 @@ function summarize(runs: Run[]): Row[] {
     return {
       strategy: rs[0].strategy, connections: rs[0].connections,
       requests: sum((r) => r.during.requests), non2xx: sum((r) => r.during.non2xx), errors: sum((r) => r.during.errors),
+      timeouts: sum((r) => r.during.timeouts),
       p50: median(rs.map((r) => r.during.p50)), p99: median(rs.map((r) => r.during.p99)), max: Math.max(...rs.map((r) => r.during.max)),
       steadyP99: median(rs.map((r) => r.steady.p99)),
       rolloutSeconds: median(rs.filter((r) => r.kind === "rollout").map((r) => r.seconds)),
@@ -100,9 +101,9 @@ function summarize(runs: Run[]): Row[] {
 }
 
 function table(rows: Row[], floor: number, gate: number): string {
-  const head = "| way | clients | requests in rollout windows | non-2xx | conn. errors | p50 / p99 / max ms (rollout) | p99 ms (steady) | rollout s | rollback s |";
-  const lines = rows.map((r) => `| ${r.strategy} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.p50} / ${r.p99} / ${r.max} | ${r.steadyP99} | ${r.rolloutSeconds.toFixed(1)} | ${r.rollbackSeconds.toFixed(1)} |`);
-  return [head, "|---|---|---|---|---|---|---|---|---|", ...lines, "",
+  const head = "| way | clients | requests in rollout windows | non-2xx | socket errors | timeouts | p50 / p99 / max ms (rollout) | p99 ms (steady) | rollout s | rollback s |";
+  const lines = rows.map((r) => `| ${r.strategy} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.timeouts} | ${r.p50} / ${r.p99} / ${r.max} | ${r.steadyP99} | ${r.rolloutSeconds.toFixed(1)} | ${r.rollbackSeconds.toFixed(1)} |`);
+  return [head, "|---|---|---|---|---|---|---|---|---|---|", ...lines, "",
     `Rollout/rollback s: from starting the tool until the gateway serves the new version. Floor (container start to first healthy /health): ${floor.toFixed(1)} s. Configured health-gate time (two gates x attempts x interval): ${gate} s.`].join("\n");
 }
 
@@ -111,7 +112,7 @@ function table(rows: Row[], floor: number, gate: number): string {
 // Docker health check ~1.3 s, two gates ~3.2 s each, cutover ~0.2 s, deleting the old
 // replicas ~1.1 s); under load the clients, Caddy and the replicas share the two cores.
 const WALL_TIME_WHY = "the budget counts only the floor and the gates; a rollout also starts the program (~1.5 s), runs the migration (~0.4 s), " +
-  "waits for Docker's first health check (~1.3 s), reloads the gateway and deletes the old replicas (~1.3 s); under load the load generator, " +
+  "waits for Docker's first health check (~1.3 s), sets the gateway's upstreams (and waits 2 s for Caddy's next lookup) and deletes the old replicas (~1.3 s); under load the load generator, " +
   "Caddy and the replicas share two cores, which stretches every step (11.8 s with no load)";
 
 /** The issue's targets, for this project's way; says by how much and why a miss misses. */
@@ -119,7 +120,7 @@ function verdicts(rows: Row[], floor: number, gate: number): string[] {
   const ours = rows.filter((r) => r.strategy.startsWith("pulumi"));
   const budget = 1.5 * (floor + gate);
   return ours.flatMap((r) => [
-    `${r.connections} clients, failed requests: ${r.non2xx + r.errors} (target 0) ${r.non2xx + r.errors === 0 ? "MET" : "MISSED"}`,
+    `${r.connections} clients, failed requests (strict client): ${r.non2xx + r.errors + r.timeouts} (target 0) ${r.non2xx + r.errors + r.timeouts === 0 ? "MET" : "MISSED"}`,
     `${r.connections} clients, p99 rollout/steady: ${(r.p99 / Math.max(1, r.steadyP99)).toFixed(2)}x (target <= 2x) ${r.p99 <= 2 * Math.max(1, r.steadyP99) ? "MET" : "MISSED"}`,
     `${r.connections} clients, rollout ${r.rolloutSeconds.toFixed(1)} s / rollback ${r.rollbackSeconds.toFixed(1)} s (target <= ${budget.toFixed(1)} s = 1.5 x (floor + gate)) ` +
       `${Math.max(r.rolloutSeconds, r.rollbackSeconds) <= budget ? "MET" : `MISSED by ${(Math.max(r.rolloutSeconds, r.rollbackSeconds) - budget).toFixed(1)} s: ${WALL_TIME_WHY}`}`,

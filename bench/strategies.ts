@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderCaddyfile } from "../components/caddyfile";
+import { cutoverArgv } from "../components/commands";
 import type { TaskflowConfig } from "../components/config";
 import { containers, docker, networkOf, rehearse } from "../tests/rehearsal/harness";
 
@@ -48,23 +49,15 @@ export function envFileFrom(container: string): { file: string; cleanup: () => v
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-// The benchmark's own gateways: the program's defaults, plain HTTP on 8080.
+/** Makes `targets` a gateway's upstream set, the way the program's cutover does (no reload). */
+function setUpstreams(gateway: string, targets: string[]) {
+  docker(...cutoverArgv(gateway, targets).slice(1));
+}
+
+// The benchmark's own swarm gateway: the program's defaults, plain HTTP on 8080.
 const BENCH_GATEWAY = {
   listenPort: 8080, healthIntervalSeconds: 2, lbTryDurationSeconds: 5, gracePeriodSeconds: 10,
 } as TaskflowConfig["gateway"];
-
-function loadCaddyfile(gateway: string, upstreams: string[], dynamicA?: string) {
-  // Swarm: resolve the service's tasks through Docker DNS every second (no VIP here).
-  const text = renderCaddyfile({
-    gateway: BENCH_GATEWAY, upstreams, healthPath: "/health", hsts: false,
-    ...(dynamicA ? { dynamic: { name: dynamicA, port: 8000 } } : {}),
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
-  writeFileSync(path.join(dir, "Caddyfile"), text);
-  docker("cp", path.join(dir, "Caddyfile"), `${gateway}:/tmp/Caddyfile`);
-  docker("exec", gateway, "caddy", "reload", "--config", "/tmp/Caddyfile", "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force");
-  rmSync(dir, { recursive: true, force: true });
-}
 
 /**
  * `docker compose up -d` after a tag change: stop and remove the one API container,
@@ -86,7 +79,7 @@ export function naiveWay(stack: string, port: number): Strategy & { setup(): voi
     setup() {
       env = envFileFrom(containers(stack, "api")[0]);
       run("taskflow-api:v1");
-      loadCaddyfile(containers(stack, "gateway")[0], [`${name}:8000`]);
+      setUpstreams(containers(stack, "gateway")[0], [name]);
     },
     async rollTo(image) {
       docker("stop", name);
@@ -123,10 +116,16 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
         "--health-interval", "2s", "--health-retries", "3", "--health-start-period", "10s",
         "--update-order", "start-first", "--update-parallelism", "1", "--update-failure-action", "rollback", "--update-monitor", "5s",
         "--stop-grace-period", "10s", "--quiet", "taskflow-api:v1");
-      docker("run", "-d", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
-        "--user", "1000:1000", "taskflow-caddy:2.6", "sh", "-c", "printf ':8080 {\\n respond 503\\n}\\n' > /tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile");
-      waitFor(() => { docker("exec", gw, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:2019/config/"); }, 30);
-      loadCaddyfile(gw, ["swarm"], `tasks.${service}`);
+      // The program's gateway image and Caddyfile, following the service's tasks in DNS.
+      const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
+      writeFileSync(path.join(dir, "Caddyfile"), renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, hsts: false }));
+      docker("create", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
+        "--user", "1000:1000", "-e", "GATEWAY_UPSTREAM_PORT=8000", "-e", "GATEWAY_UPSTREAM_HEALTH_PATH=/health", "taskflow-caddy:2.6");
+      docker("cp", path.join(dir, "Caddyfile"), `${gw}:/etc/caddy/Caddyfile`);
+      rmSync(dir, { recursive: true, force: true });
+      docker("start", gw);
+      waitFor(() => { docker("exec", gw, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/__gateway/health"); }, 30);
+      waitFor(() => setUpstreams(gw, [`tasks.${service}`]), 60);
     },
     async rollTo(image) {
       docker("service", "update", "--quiet", "--image", image, service);

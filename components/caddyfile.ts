@@ -1,20 +1,20 @@
-// Renders the gateway's Caddyfile. Pure: the gateway starts with it (no upstreams) and
-// the cutover sends it to Caddy again with the current replicas.
+// Renders the gateway's Caddyfile. Pure, and the same for every release: the gateway
+// starts with it and is never reloaded by a rollout. Which replicas serve is what the
+// name UPSTREAM_DNS_NAME answers, decided by images/caddy/gateway-upstreams.
 import { TaskflowConfig } from "./config";
 
 export interface CaddyfileArgs {
   gateway: TaskflowConfig["gateway"];
-  /** `host:port` of every replica that should receive traffic; empty before the first release. */
-  upstreams: string[];
-  /**
-   * Instead of a list: a DNS name whose A records are the replicas, looked up every
-   * second (a swarm service's `tasks.<service>`; no virtual IP needed).
-   */
-  dynamic?: { name: string; port: number };
-  healthPath: string;
+  /** The API's port on every replica. */
+  apiPort: number;
   /** Strict-Transport-Security on HTTPS responses (only with a domain). */
   hsts: boolean;
 }
+
+/** The name the gateway's dnsmasq answers with the serving replicas (images/caddy/gateway-upstreams). */
+export const UPSTREAM_DNS_NAME = "upstreams.taskflow.internal";
+/** Where that dnsmasq listens, inside the gateway container. */
+export const UPSTREAM_RESOLVER = "127.0.0.1:5353";
 
 export const HSTS_VALUE = "max-age=31536000; includeSubDomains";
 
@@ -24,7 +24,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
   const global = [
     "{",
     "\tadmin 127.0.0.1:2019",
-    // On reload, the old config's in-flight requests get this long to finish.
+    // On a stop (or a reload by hand), in-flight requests get this long to finish.
     `\tgrace_period ${g.gracePeriodSeconds}s`,
   ];
   if (g.domain === undefined) {
@@ -75,31 +75,27 @@ export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {
 
 function proxy(a: CaddyfileArgs): string[] {
   const g = a.gateway;
-  if (a.upstreams.length === 0 && !a.dynamic) return ['\t\trespond "no release deployed yet" 503'];
   return [
-    ...(a.dynamic
-      ? [
-          "\t\treverse_proxy {",
-          `\t\t\tdynamic a ${a.dynamic.name} ${a.dynamic.port} {`,
-          "\t\t\t\trefresh 1s",
-          "\t\t\t}",
-          // A stopped task's address stops answering rather than refusing: dial briefly, then retry.
-          "\t\t\ttransport http {",
-          "\t\t\t\tdial_timeout 1s",
-          "\t\t\t}",
-        ]
-      : [`\t\treverse_proxy ${a.upstreams.join(" ")} {`]),
+    "\t\treverse_proxy {",
+    // Looked up every second from the gateway's own dnsmasq, which answers with the
+    // replicas the last cutover chose that pass their health check now: a new upstream
+    // set never needs a config load, so no client connection is closed for it.
+    `\t\t\tdynamic a ${UPSTREAM_DNS_NAME} ${a.apiPort} {`,
+    `\t\t\t\tresolvers ${UPSTREAM_RESOLVER}`,
+    "\t\t\t\trefresh 1s",
+    "\t\t\t}",
+    // A removed container's address stops answering rather than refusing: dial briefly, then retry.
+    "\t\t\ttransport http {",
+    "\t\t\t\tdial_timeout 1s",
+    "\t\t\t}",
     "\t\t\tlb_policy round_robin",
     // A request whose upstream refuses the connection (stopping, crashed) is retried
     // on another replica for this long instead of failing.
     `\t\t\tlb_try_duration ${g.lbTryDurationSeconds}s`,
     "\t\t\tlb_try_interval 100ms",
-    // Active checks: the same endpoint as the Docker HEALTHCHECK.
-    `\t\t\thealth_uri ${a.healthPath}`,
-    `\t\t\thealth_interval ${g.healthIntervalSeconds}s`,
-    "\t\t\thealth_timeout 2s",
-    "\t\t\thealth_status 200",
-    // Passive checks: a replica that fails a request is skipped for a while.
+    // Passive checks: a replica that fails a request is skipped for a while. (Active
+    // checks are gateway-upstreams' watch loop: Caddy 2.6 runs them only for static
+    // upstreams, healthchecks.go doActiveHealthCheckForAllHosts.)
     "\t\t\tfail_duration 10s",
     "\t\t\tunhealthy_status 5xx",
     "\t\t}",

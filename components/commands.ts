@@ -48,13 +48,13 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
   ];
 }
 
-/** Loads a Caddyfile (given on stdin) into the running gateway; Caddy drains in-flight requests. */
-export function cutoverArgv(gatewayContainer: string): string[] {
-  return [
-    "docker", "exec", "-i", gatewayContainer,
-    "caddy", "reload", "--config", "/dev/stdin", "--adapter", "caddyfile",
-    "--address", "127.0.0.1:2019", "--force",
-  ];
+/**
+ * Makes `targets` (replica container names, or tasks.<service>) the gateway's upstream
+ * set, without a Caddy reload (images/caddy/gateway-upstreams). Exits non-zero, and
+ * changes nothing, unless every target answers its health check.
+ */
+export function cutoverArgv(gatewayContainer: string, targets: string[]): string[] {
+  return ["docker", "exec", gatewayContainer, "gateway-upstreams", "set", ...targets];
 }
 
 export interface HealthGateArgvArgs {

@@ -10,7 +10,8 @@ export interface GatewayArgs {
   settings: TaskflowConfig["gateway"];
   logging: TaskflowConfig["logging"];
   edgeNetwork: pulumi.Input<string>;
-  /** The API's health path: Caddy's active checks use the same endpoint as Docker's. */
+  /** The API's port and health path: the gateway's own health checks of the replicas use them. */
+  apiPort: number;
   healthPath: string;
   /** Strict-Transport-Security on HTTPS responses. */
   hsts: boolean;
@@ -19,9 +20,9 @@ export interface GatewayArgs {
 const CADDYFILE = "/etc/caddy/Caddyfile";
 
 /**
- * Caddy, publishing the stack's only host ports (HTTP, and HTTPS with a domain). It
- * starts with no upstreams; the Cutover loads them into it, so a rollout never
- * replaces this container.
+ * Caddy, publishing the stack's only host ports (HTTP, and HTTPS with a domain). Its
+ * Caddyfile is the same for every release: the Cutover changes the upstream set through
+ * gateway-upstreams (images/caddy), so a rollout neither replaces nor reloads it.
  */
 export class Gateway extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -33,24 +34,31 @@ export class Gateway extends pulumi.ComponentResource {
     super("taskflow:docker:Gateway", name, {}, opts);
     const s = args.settings;
 
-    // Caddy autosaves every loaded config here; `--resume` reloads it after a restart,
-    // so a restarted gateway keeps the upstreams of the last cutover.
+    // The upstream names the last cutover chose live here, so a restarted gateway serves
+    // them again at once. No Caddy config is resumed from it: a replaced gateway starts
+    // with the Caddyfile rendered now.
     this.configVolume = new docker.Volume(`${name}-config`, { labels: labels(args.stack, "gateway-config") }, { parent: this });
     // With a domain: certificates, keys and the ACME account live here, so a restarted
     // or replaced gateway does not ask the CA again (and never hits its rate limits).
     this.dataVolume = s.domain === undefined ? undefined
       : new docker.Volume(`${name}-certificates`, { labels: labels(args.stack, "gateway-certificates") }, { parent: this });
 
-    const initial = renderCaddyfile({ gateway: s, upstreams: [], healthPath: args.healthPath, hsts: args.hsts });
+    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
     const ports = [{ internal: s.listenPort, external: s.hostPort, ip: s.bindAddress, protocol: "tcp" }];
     if (s.domain !== undefined) ports.push({ internal: s.httpsListenPort, external: s.httpsHostPort, ip: s.bindAddress, protocol: "tcp" });
 
     this.container = new docker.Container(`${name}-container`, {
       image: s.image,
       user: s.user,
-      command: ["caddy", "run", "--config", CADDYFILE, "--adapter", "caddyfile", "--resume"],
-      envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data"],
-      uploads: [{ file: CADDYFILE, content: initial, owner: uidOf(s.user), permissions: "0444" }],
+      // images/caddy/gateway-init: dnsmasq, the upstream watcher and `caddy run` on CADDYFILE.
+      command: ["gateway-init"],
+      envs: [
+        "XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data",
+        `GATEWAY_UPSTREAM_PORT=${args.apiPort}`,
+        `GATEWAY_UPSTREAM_HEALTH_PATH=${args.healthPath}`,
+        `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${s.healthIntervalSeconds}`,
+      ],
+      uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
       volumes: [
         { volumeName: this.configVolume.name, containerPath: "/config" },
         ...(this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/data" }] : []),
@@ -70,7 +78,7 @@ export class Gateway extends pulumi.ComponentResource {
     }, {
       parent: this,
       // A host port cannot be held by two containers: the gateway is the one container
-      // replaced stop-first. Rollouts never replace it (the Cutover reloads it instead).
+      // replaced stop-first. Rollouts never replace it (the Cutover sets its upstreams).
       deleteBeforeReplace: true,
       dependsOn: [this.configVolume, ...(this.dataVolume ? [this.dataVolume] : [])],
     });

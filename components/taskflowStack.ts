@@ -73,7 +73,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     };
 
     const gateway = new Gateway(`${name}-gateway`, {
-      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, healthPath: c.api.healthPath, hsts,
+      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, apiPort: c.api.port, healthPath: c.api.healthPath, hsts,
     }, { parent: this });
 
     // What the gates probe and what the cutover loads: N named replicas (container
@@ -105,7 +105,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
 
     const cutover = new Cutover(`${name}-cutover`, {
       gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: target.replicaNames, serviceName: target.serviceName,
-      apiPort: c.api.port, healthPath: c.api.healthPath, gateway: c.gateway, hsts, dockerHost,
+      dockerHost,
       dependsOn: [...target.replicas, replicaGate.command, gateway.container],
     }, { parent: this });
 

@@ -9,7 +9,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import autocannon from "autocannon";
+import { report, startStrictLoad, StrictReport } from "../../bench/strictClient";
 import { ROOT } from "../support/stackConfig";
 
 export const REQUIRED_IMAGES = ["taskflow-postgres:15", "taskflow-redis:7", "taskflow-caddy:2.6", "taskflow-api:v1", "taskflow-api:v2",
@@ -79,33 +79,33 @@ export interface Tls { servername: string; ca?: string }
 
 export interface Response { status: number; body: any; headers: http.IncomingHttpHeaders; certificate?: string }
 
-export interface LoadReport { requests: number; non2xx: number; errors: number; timeouts: number; p99: number; max: number }
+export type LoadReport = StrictReport;
 
 /**
- * Constant load on the gateway (127.0.0.1 only) until `stop()` or `maxSeconds`.
- * Keep-alive connections, as browsers and API clients hold them.
+ * Constant load on the gateway (127.0.0.1 only) until `stop()` or `maxSeconds`, from a
+ * client that never retries (bench/strictClient.ts): keep-alive connections, as API
+ * clients hold them, and every reset, early EOF, timeout and non-2xx counted. With
+ * `postEvery`, every Nth request of a connection POSTs a task; `created` lists the
+ * titles answered 201.
  */
-export function startLoad(port: number, connections: number, maxSeconds = 180, urlPath = "/api/v1/status", tls?: Tls) {
-  let finish: (r: LoadReport) => void = () => {};
-  let fail: (e: Error) => void = () => {};
-  const done = new Promise<LoadReport>((resolve, reject) => { finish = resolve; fail = reject; });
-  // Over HTTPS: 127.0.0.1 with the site's name as SNI and Host (autocannon never verifies certificates).
-  const target = tls
-    ? { url: `https://127.0.0.1:${port}${urlPath}`, servername: tls.servername, headers: { host: `${tls.servername}:${port}` } }
-    : { url: `http://127.0.0.1:${port}${urlPath}` };
-  const instance = autocannon({ ...target, connections, duration: maxSeconds, timeout: 10 }, (err, r) => {
-    if (err) return fail(err);
-    finish({ requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, p99: r.latency.p99, max: r.latency.max });
-  });
-  return { stop: async () => { instance.stop(); return done; }, done };
+export function startLoad(port: number, connections: number, maxSeconds = 180, urlPath = "/api/v1/status", tls?: Tls, postEvery = 0) {
+  const load = startStrictLoad({ port, connections, maxSeconds, path: urlPath, tls, postEvery });
+  return {
+    runId: load.runId,
+    stop: async (): Promise<LoadReport & { titles: string[] }> => {
+      const trace = await load.stop();
+      return { ...report(trace), titles: trace.created };
+    },
+  };
 }
 
 /**
  * Runs `action` (an update) inside constant load on the gateway: a second of steady
  * traffic before it, and one after it (old replicas gone), then the load's report.
  */
-export async function underLoad<T>(port: number, connections: number, action: () => Promise<T>, tls?: Tls): Promise<{ result: T; load: LoadReport }> {
-  const load = startLoad(port, connections, 180, "/api/v1/status", tls);
+export async function underLoad<T>(port: number, connections: number, action: () => Promise<T>, tls?: Tls,
+  postEvery = 0): Promise<{ result: T; load: LoadReport & { titles: string[] } }> {
+  const load = startLoad(port, connections, 180, "/api/v1/status", tls, postEvery);
   await new Promise((r) => setTimeout(r, 1000));
   const result = await action();
   await new Promise((r) => setTimeout(r, 1000));

@@ -14,9 +14,26 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   const deploy = (image: string, more: Record<string, unknown> = {}) => rehearse(stack, { ...base, image, ...more });
   const versions = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
 
-  /** Deploys `image` under `connections` keep-alive clients; returns the update and what clients saw. */
-  const deployUnderLoad = (connections: number, image: string, more: Record<string, unknown> = {}) =>
-    underLoad(port, connections, () => deploy(image, more));
+  const psql = (sql: string) => docker("exec", containers(stack, "postgres")[0], "psql", "-U", "taskflow", "-d", "taskflow", "-Atc", sql);
+
+  /**
+   * Deploys `image` under `connections` strict keep-alive clients (every 20th request of
+   * a connection POSTs a task); returns the update and what clients saw, and logs it.
+   */
+  const deployUnderLoad = async (connections: number, image: string, more: Record<string, unknown> = {}) => {
+    const run = await underLoad(port, connections, () => deploy(image, more), undefined, 20);
+    const { titles, ...load } = run.load;
+    console.log(`${image} under ${connections} strict clients: ${JSON.stringify(load)}`);
+    return run;
+  };
+
+  /** Every task answered 201 is stored exactly once, and no other task of this load is. */
+  const expectWritesKept = (titles: string[]) => {
+    expect(titles.length).toBeGreaterThan(10);
+    const prefix = titles[0].replace(/-\d+-\d+$/, "");
+    const stored = psql(`SELECT title FROM tasks WHERE title LIKE '${prefix}-%' ORDER BY title`).split("\n").filter(Boolean);
+    expect(stored).toEqual([...titles].sort());
+  };
 
   beforeAll(async () => {
     port = await freePort();
@@ -56,11 +73,12 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     }
   }, 60_000);
 
-  it("rolls out v1 -> v2 under 10 clients with no failed request; v1 containers are gone", async () => {
+  it("rolls out v1 -> v2 under 10 clients with no failed request and no lost write; v1 containers are gone", async () => {
     const { result, load } = await deployUnderLoad(10, "taskflow-api:v2");
     expect(result.error).toBeUndefined();
     expect(load.requests).toBeGreaterThan(500);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expectWritesKept(load.titles);
     expect(await versions(20)).toEqual(new Set(["v2"]));
     expect(containers(stack, "api", "v1")).toEqual([]);
     expect(containers(stack, "api", "v2")).toHaveLength(2);
@@ -74,11 +92,12 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(containers(stack, "api", "v2")).toEqual([]);
   }, 180_000);
 
-  it("rolls out v1 -> v2 under 100 clients with no failed request", async () => {
+  it("rolls out v1 -> v2 under 100 clients with no failed request and no lost or doubled write", async () => {
     const { result, load } = await deployUnderLoad(100, "taskflow-api:v2");
     expect(result.error).toBeUndefined();
     expect(load.requests).toBeGreaterThan(1000);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expectWritesKept(load.titles);
     expect(await versions(20)).toEqual(new Set(["v2"]));
     expect(containers(stack, "api", "v1")).toEqual([]);
   }, 180_000);
@@ -105,12 +124,14 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(await versions(20)).toEqual(new Set(["v2"]));
   }, 180_000);
 
-  it("fails a release whose migration fails before any replica is replaced", async () => {
+  it("fails a release whose migration fails before any replica is replaced, with no failed request", async () => {
     const before = containers(stack, "api");
-    const result = await deploy("taskflow-api:bad-migration");
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:bad-migration");
     expect(result.ok).toBe(false);
     expect(result.log).toMatch(/x failed\s+command:Command taskflow-api-migration/);
     expect(result.log).not.toMatch(/replace\s+docker:Container taskflow-api-replica/);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expectWritesKept(load.titles);
     expect(containers(stack, "api")).toEqual(before);
     expect(await versions(20)).toEqual(new Set(["v2"]));
     expect((await deploy("taskflow-api:v2")).error).toBeUndefined();

@@ -2,7 +2,7 @@
 // HTTPS for a domain with a redirect and optional HSTS. The real Caddy parses both in
 // tests/rehearsal/https.test.ts.
 import { describe, expect, it } from "vitest";
-import { HSTS_VALUE, renderCaddyfile } from "../../components/caddyfile";
+import { HSTS_VALUE, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/caddyfile";
 import { loadConfig, TaskflowConfig } from "../../components/config";
 import { stackFileConfig, withSetting } from "../support/stackConfig";
 
@@ -11,31 +11,26 @@ const gatewayOf = (sets: Record<string, unknown> = {}): TaskflowConfig["gateway"
   for (const [k, v] of Object.entries(sets)) config = withSetting(config, k, v);
   return loadConfig(config).gateway;
 };
-const upstreams = ["api-a:8000", "api-b:8000"];
+const PROXY = `reverse_proxy {\n\t\t\tdynamic a ${UPSTREAM_DNS_NAME} 8000 {\n\t\t\t\tresolvers ${UPSTREAM_RESOLVER}\n\t\t\t\trefresh 1s\n\t\t\t}`;
 
 describe("renderCaddyfile without a domain (plain HTTP)", () => {
   const gateway = gatewayOf();
 
-  it("answers 503 before the first release and keeps its own health endpoint", () => {
-    const text = renderCaddyfile({ gateway, upstreams: [], healthPath: "/health", hsts: false });
-    expect(text).toContain('respond "no release deployed yet" 503');
+  it("keeps its own health endpoint and follows the gateway's upstream name, looked up every second from its own resolver", () => {
+    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     expect(text).toContain("handle /__gateway/health {");
-    expect(text).not.toContain("reverse_proxy");
-  });
-
-  it("proxies to exactly the given replicas with active checks, retries and a drain period", () => {
-    const text = renderCaddyfile({ gateway, upstreams, healthPath: "/health", hsts: false });
-    expect(text).toContain("reverse_proxy api-a:8000 api-b:8000 {");
-    for (const line of ["health_uri /health", "health_interval 2s", "lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", "auto_https off", ":8080 {"]) {
+    expect(text).toContain(PROXY);
+    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s"]) {
       expect(text).toContain(line);
     }
     expect(text).not.toMatch(/https_port|Strict-Transport-Security|redir/);
   });
 
-  it("can follow a DNS name's A records instead of a list (a swarm service's tasks)", () => {
-    const text = renderCaddyfile({ gateway, upstreams: [], dynamic: { name: "tasks.api", port: 8000 }, healthPath: "/health", hsts: false });
-    expect(text).toContain("\t\t\tdynamic a tasks.api 8000 {\n\t\t\t\trefresh 1s\n\t\t\t}");
-    expect(text).not.toContain("no release deployed yet");
+  it("is the same text whatever replicas serve: a release never changes (or reloads) it", () => {
+    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
+    // No replica name, no static upstream list, no Caddy-side active check (the gateway's watcher does that).
+    expect(text).not.toMatch(/reverse_proxy [a-z0-9]|health_uri|to [a-z]/);
+    expect(renderCaddyfile({ gateway, apiPort: 9000, hsts: false })).toContain(`dynamic a ${UPSTREAM_DNS_NAME} 9000 {`);
   });
 });
 
@@ -44,18 +39,18 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
 
   it("serves the domain over HTTPS on the listen port Docker publishes, certificates from the public CA", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.acmeEmail": "ops@example.com" });
-    const text = renderCaddyfile({ gateway, upstreams, healthPath: "/health", hsts: true });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: true });
     for (const line of ["\thttp_port 8080", "\thttps_port 8443", "\tauto_https disable_redirects", "\temail ops@example.com", "\t\tprotocols h1 h2"]) expect(text).toContain(line);
     expect(text).not.toContain("auto_https off");
     expect(text).not.toContain("tls internal");
     const https = site(text, "taskflow.example.com");
     expect(https).toContain(`header Strict-Transport-Security "${HSTS_VALUE}"`);
-    expect(https).toContain("reverse_proxy api-a:8000 api-b:8000 {");
+    expect(https).toContain(PROXY);
   });
 
   it("redirects plain HTTP to HTTPS (308) but still answers the container health check", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com" });
-    const http = site(renderCaddyfile({ gateway, upstreams, healthPath: "/health", hsts: true }), "http://:8080");
+    const http = site(renderCaddyfile({ gateway, apiPort: 8000, hsts: true }), "http://:8080");
     expect(http).toContain("handle /__gateway/health {");
     expect(http).toContain("redir https://{host}{uri} 308");
     expect(http).not.toContain("reverse_proxy");
@@ -63,7 +58,7 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
 
   it("names a non-standard public HTTPS port in the redirect, uses the internal CA when told, and leaves HSTS off when told", () => {
     const gateway = gatewayOf({ "gateway.domain": "localhost", "gateway.tls": "internal", "gateway.httpsHostPort": 18443 });
-    const text = renderCaddyfile({ gateway, upstreams, healthPath: "/health", hsts: false });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     expect(text).toContain("redir https://{host}:18443{uri} 308");
     expect(site(text, "localhost")).toContain("\ttls internal");
     expect(text).toContain("\tskip_install_trust");

@@ -10,9 +10,10 @@ describe("command argument lists", () => {
         "-e", "DATABASE_URL", "-e", "REDIS_URL", "sha256:abc", "alembic", "upgrade", "head"]);
   });
 
-  it("reloads the gateway from stdin through Caddy's local admin endpoint", () => {
-    expect(cutoverArgv("gw-1")).toEqual(["docker", "exec", "-i", "gw-1", "caddy", "reload", "--config", "/dev/stdin",
-      "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"]);
+  it("sets the gateway's upstreams to exactly the given replicas, with no Caddy reload", () => {
+    expect(cutoverArgv("gw-1", ["api-a", "api-b"])).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", "api-a", "api-b"]);
+    expect(cutoverArgv("gw-1", ["tasks.svc"])).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", "tasks.svc"]);
+    expect(cutoverArgv("gw-1", ["a"]).join(" ")).not.toMatch(/reload|caddy/);
   });
 
   it("gates on every replica by name", () => {

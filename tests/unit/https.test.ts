@@ -28,7 +28,7 @@ describe("the dev stack with gateway.domain and tls internal", () => {
     const argv: string[] = JSON.parse(find(run, T.command, "taskflow-health-gate-check").inputs.create);
     expect(argv[argv.indexOf("--gateway-url") + 1]).toBe("https://localhost:18443");
     expect(argv[argv.indexOf("--gateway-ca-from") + 1]).toBe(run.outputs.gatewayContainer);
-    const caddyfile = find(run, T.command, "taskflow-cutover-reload").inputs.stdin as string;
+    const caddyfile = find(run, T.container, "taskflow-gateway-container").inputs.uploads[0].content as string;
     expect(caddyfile).toContain("localhost {\n\ttls internal\n");
     expect(caddyfile).not.toContain("Strict-Transport-Security");
   });

@@ -13,6 +13,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   const replicas = () => ofType(run, T.container).filter((r) => r.name.startsWith("taskflow-api-replica-"));
   const container = (name: string) => find(run, T.container, name);
   const command = (name: string) => find(run, T.command, name);
+  const gatewayCaddyfile = () => container("taskflow-gateway-container").inputs.uploads[0].content as string;
 
   beforeAll(async () => {
     config = loadConfig(stackFileConfig(stack));
@@ -98,11 +99,14 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(find(run, T.image, "taskflow-api-image").inputs).toMatchObject({ name: config.image, keepLocally: true });
   });
 
-  it("points the Docker HEALTHCHECK and Caddy's active checks at the same endpoint", () => {
+  it("points the Docker HEALTHCHECK and the gateway's own replica checks at the same endpoint", () => {
     for (const r of replicas()) {
       expect(r.inputs.healthcheck.tests.at(-1)).toBe(`http://127.0.0.1:${config.api.port}${config.api.healthPath}`);
     }
-    expect(command("taskflow-cutover-reload").inputs.stdin).toContain(`health_uri ${config.api.healthPath}`);
+    expect(container("taskflow-gateway-container").inputs.envs).toEqual(expect.arrayContaining([
+      `GATEWAY_UPSTREAM_PORT=${config.api.port}`, `GATEWAY_UPSTREAM_HEALTH_PATH=${config.api.healthPath}`,
+      `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${config.gateway.healthIntervalSeconds}`,
+    ]));
   });
 
   it("attaches the data stores only to the internal network, which has no route out", () => {
@@ -127,7 +131,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("keeps certificates on a volume when it serves HTTPS, with HSTS in production", () => {
     const gw = container("taskflow-gateway-container");
-    const cutover = command("taskflow-cutover-reload").inputs.stdin as string;
+    const cutover = gatewayCaddyfile();
     if (config.gateway.domain) {
       expect(gw.inputs.volumes).toContainEqual({ volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String), containerPath: "/data" });
       expect(gw.inputs.tmpfs).toBeUndefined();
@@ -197,13 +201,20 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(argv[argv.indexOf("--attempts") + 1]).toBe(String(config.healthGate.attempts));
   });
 
-  it("loads the current replicas into the gateway", () => {
+  it("sets the current replicas as the gateway's upstreams, without reloading Caddy", () => {
     const cutover = command("taskflow-cutover-reload");
     const names = run.outputs.replicaNames as string[];
-    expect(argvOf(cutover)).toEqual(["docker", "exec", "-i", run.outputs.gatewayContainer, "caddy", "reload", "--config", "/dev/stdin",
-      "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"]);
-    expect(cutover.inputs.stdin).toContain(`reverse_proxy ${names.map((n) => `${n}:${config.api.port}`).join(" ")} {`);
+    expect(names).toHaveLength(config.api.replicas);
+    expect(argvOf(cutover)).toEqual(["docker", "exec", run.outputs.gatewayContainer, "gateway-upstreams", "set", ...names]);
+    expect(cutover.inputs).not.toHaveProperty("stdin");
     expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-container").inputs.id ?? expect.anything(), names]);
+  });
+
+  it("starts the gateway with the Caddyfile rendered now, never a resumed one", () => {
+    const gw = container("taskflow-gateway-container");
+    expect(gw.inputs.command).toEqual(["gateway-init"]);
+    expect(JSON.stringify(gw.inputs)).not.toContain("--resume");
+    expect(gatewayCaddyfile()).toContain(`dynamic a upstreams.taskflow.internal ${config.api.port} {`);
   });
 
   it("sends every Docker command to the configured host", () => {

@@ -90,8 +90,8 @@ describe("runtime: swarm (staging config)", () => {
       expect(flag("--network")).toBe(find(run, T.network, "taskflow-network-edge").state.name);
       expect(argv).not.toContain("--replica");
     }
-    const stdin = find(run, T.command, "taskflow-cutover-reload").inputs.stdin as string;
-    expect(stdin).toContain(`dynamic a tasks.${service().state.name} ${config.api.port} {`);
+    const cutover: string[] = JSON.parse(find(run, T.command, "taskflow-cutover-reload").inputs.create);
+    expect(cutover.slice(-3)).toEqual(["gateway-upstreams", "set", `tasks.${service().state.name}`]);
   });
 });
 
