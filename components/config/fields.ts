@@ -2,6 +2,7 @@
 // becomes the error message, so every error names what a valid value looks like.
 import { z } from "zod";
 import { isPinned, parseImageRef } from "../imageRef";
+import { rootUserProblem } from "../userSpec";
 
 export const intBetween = (min: number, max: number) => {
   const error = `a whole number from ${min} to ${max}`;
@@ -18,8 +19,11 @@ export const bool = () => z.boolean({ error: "true or false" });
 export const port = () => intBetween(1, 65535);
 
 export const urlPath = () => {
-  const error = "an absolute URL path such as /health (no spaces, no query string)";
-  return z.string({ error }).regex(/^\/[A-Za-z0-9._~\/-]*$/, { error });
+  // `//host/x` is a network-path reference: the gate would probe another host.
+  const error = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
+  return z.string({ error }).max(256, { error })
+    .regex(/^\/(?!\/)[A-Za-z0-9._~\/-]*$/, { error })
+    .refine((p) => !p.includes("//") && !p.split("/").includes(".."), { error });
 };
 
 export const identifier = () => {
@@ -48,11 +52,8 @@ export function isPinnedRef(value: string): boolean {
 }
 
 export const userSpec = () => {
-  const error = "a non-root user: a name or uid[:gid], never root or 0";
-  return z
-    .string({ error })
-    .regex(/^[a-z_][a-z0-9_-]*$|^\d+(:\d+)?$/, { error })
-    .refine((u) => u !== "root" && !/^0(:\d+)?$/.test(u), { error });
+  const error = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
+  return z.string({ error }).refine((u) => rootUserProblem(u) === undefined, { error });
 };
 
 export const sizeWithUnit = () => {

@@ -25,6 +25,10 @@ const limits = (memoryMb: number, cpus: number) => ({
   cpus: numberBetween(0.05, 64).default(cpus),
 });
 
+/** Variables the program sets on every replica; `api.env` may not override them. */
+export const RESERVED_ENV = ["DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "PORT", "TASKFLOW_VERSION",
+  "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
+
 const apiSchema = z
   .strictObject({
     replicas: intBetween(1, 20).default(2),
@@ -49,8 +53,11 @@ const apiSchema = z
       .prefault({}),
     env: z
       .record(
-        z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: "environment variable names: A-Z, 0-9 and _" }),
-        z.string({ error: "a string value" }),
+        z.string()
+          .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "environment variable names: A-Z, 0-9 and _" })
+          .refine((k) => !RESERVED_ENV.includes(k), { error: `a name the program does not set itself (reserved: ${RESERVED_ENV.join(", ")})` }),
+        z.string({ error: "a string value" }).max(4096, { error: "a value of at most 4096 characters" })
+          .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "a single-line value without control characters" }),
         { error: "a map of NAME: value" },
       )
       .default({}),
@@ -129,11 +136,14 @@ const loggingSchema = z
   })
   .prefault({});
 
+// tcp:// is refused: the program passes no TLS settings, and a Docker engine on plain
+// TCP is root on its host for anyone who can reach the port. ssh:// is the remote way.
+const DOCKER_HOST_ERROR = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
 const dockerSchema = z
   .strictObject({
     host: z
-      .string({ error: "a Docker host: unix:///path, tcp://host:port or ssh://user@host" })
-      .regex(/^(unix|tcp|ssh|npipe):\/\/\S+$/, { error: "a Docker host: unix:///path, tcp://host:port or ssh://user@host" })
+      .string({ error: DOCKER_HOST_ERROR })
+      .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, { error: DOCKER_HOST_ERROR })
       .default("unix:///var/run/docker.sock"),
   })
   .prefault({});

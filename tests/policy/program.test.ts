@@ -87,7 +87,9 @@ describe.each<Variant>([
   ["Redis without a memory limit", "production", {}, (r) => { named(r, "taskflow-redis-container").props.memory = 0; },
     "container-limits: Container has no memory limit."],
   ["an API replica running as root", "staging", {}, (r) => { named(r, "taskflow-api-replica-0").props.user = "root"; },
-    'container-non-root: Container runs as "root".'],
+    'container-non-root: Container runs as "root" (the root user).'],
+  ["an API replica running as root in disguise (gid 0)", "production", {}, (r) => { named(r, "taskflow-api-replica-0").props.user = "10001:00"; },
+    'container-non-root: Container runs as "10001:00" (gid 0 (the root group)).'],
   ["the Docker socket mounted into the gateway", "production", {}, (r) => {
     named(r, "taskflow-gateway-container").props.volumes = [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }];
   }, "container-no-host-mounts: Container mounts the Docker socket (/var/run/docker.sock)."],

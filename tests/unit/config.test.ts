@@ -17,6 +17,44 @@ function problemsOf(config: Record<string, string>, secretKeys: string[] = []): 
 }
 
 const DIGEST = "sha256:" + "a".repeat(64);
+const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
+const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
+const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
+const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, PORT, TASKFLOW_VERSION, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
+const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
+const ENV_VALUE = "a single-line value without control characters";
+
+// Input an attacker with write access to a stack file (or a careless one) might try:
+// root in disguise, shell metacharacters, newlines, path tricks, look-alike characters,
+// absurd numbers and reserved names. Each is refused with a message naming the key.
+const HOSTILE: [string, string, unknown, string][] = [
+  ["dev", "api.user", "00", `taskflow:api.user: got "00"; expected ${USER}`],
+  ["dev", "api.user", "00:00", `taskflow:api.user: got "00:00"; expected ${USER}`],
+  ["dev", "api.user", "000", `taskflow:api.user: got "000"; expected ${USER}`],
+  ["dev", "api.user", "1000:0", `taskflow:api.user: got "1000:0"; expected ${USER}`],
+  ["dev", "api.user", "1000:000", `taskflow:api.user: got "1000:000"; expected ${USER}`],
+  ["dev", "postgres.runAs", "0999:0", `taskflow:postgres.runAs: got "0999:0"; expected ${USER}`],
+  ["dev", "gateway.user", "99999999999", `taskflow:gateway.user: got "99999999999"; expected ${USER}`],
+  ["dev", "api.user", "app; rm -rf /", `taskflow:api.user: got "app; rm -rf /"; expected ${USER}`],
+  ["dev", "api.user", "app\nroot", `taskflow:api.user: got "app\\nroot"; expected ${USER}`],
+  ["dev", "api.user", "rооt", `taskflow:api.user: got "rооt"; expected ${USER}`], // Cyrillic o's
+  ["dev", "api.healthPath", "//evil.example/health", `taskflow:api.healthPath: got "//evil.example/health"; expected ${URL_PATH}`],
+  ["dev", "api.statusPath", "/api/../../admin", `taskflow:api.statusPath: got "/api/../../admin"; expected ${URL_PATH}`],
+  ["dev", "api.healthPath", "/health$(id)", `taskflow:api.healthPath: got "/health$(id)"; expected ${URL_PATH}`],
+  ["dev", "api.healthPath", "/health\n/x", `taskflow:api.healthPath: got "/health\\n/x"; expected ${URL_PATH}`],
+  ["dev", "api.env", { DATABASE_URL: "postgresql://evil/x" }, `taskflow:api.env.DATABASE_URL: got "DATABASE_URL"; expected ${RESERVED}`],
+  ["dev", "api.env", { REDIS_URL: "redis://evil" }, `taskflow:api.env.REDIS_URL: got "REDIS_URL"; expected ${RESERVED}`],
+  ["dev", "api.env", { PORT: "1" }, `taskflow:api.env.PORT: got "PORT"; expected ${RESERVED}`],
+  ["dev", "api.env", { LD_PRELOAD: "/tmp/x.so" }, `taskflow:api.env.LD_PRELOAD: got "LD_PRELOAD"; expected ${RESERVED}`],
+  ["dev", "api.env", { "A;B": "1" }, `taskflow:api.env.A;B: got "A;B"; expected ${ENV_NAME}`],
+  ["dev", "api.env", { LOG_LEVEL: "info\nEVIL=1" }, `taskflow:api.env.LOG_LEVEL: got "info\\nEVIL=1"; expected ${ENV_VALUE}`],
+  ["dev", "docker.host", "tcp://10.0.0.5:2375", `taskflow:docker.host: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
+  ["dev", "docker.host", "ssh://deploy@host;id", `taskflow:docker.host: got "ssh://deploy@host;id"; expected ${DOCKER_HOST}`],
+  ["dev", "docker.host", "unix:///var/run/docker.sock\n", `taskflow:docker.host: got "unix:///var/run/docker.sock\\n"; expected ${DOCKER_HOST}`],
+  ["dev", "api.replicas", 1e9, "taskflow:api.replicas: got 1000000000; expected a whole number from 1 to 20"],
+  ["dev", "api.memoryMb", -1, "taskflow:api.memoryMb: got -1; expected a whole number from 32 to 262144"],
+  ["dev", "gateway.hostPort", 0, "taskflow:gateway.hostPort: got 0; expected a whole number from 1 to 65535"],
+];
 
 describe("loadConfig", () => {
   it.each(["dev", "staging", "production"])("accepts the shipped %s stack file", (stack) => {
@@ -49,13 +87,13 @@ describe("loadConfig", () => {
     ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets'],
     ["dev", "api.replicaz", 3, "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env"],
     ["dev", "gateway.hostPort", 70000, "taskflow:gateway.hostPort: got 70000; expected a whole number from 1 to 65535"],
-    ["dev", "api.user", "root", 'taskflow:api.user: got "root"; expected a non-root user: a name or uid[:gid], never root or 0'],
-    ["dev", "api.user", "0:0", 'taskflow:api.user: got "0:0"; expected a non-root user: a name or uid[:gid], never root or 0'],
-    ["dev", "api.healthPath", "health", 'taskflow:api.healthPath: got "health"; expected an absolute URL path such as /health (no spaces, no query string)'],
+    ["dev", "api.user", "root", `taskflow:api.user: got "root"; expected ${USER}`],
+    ["dev", "api.user", "0:0", `taskflow:api.user: got "0:0"; expected ${USER}`],
+    ["dev", "api.healthPath", "health", `taskflow:api.healthPath: got "health"; expected ${URL_PATH}`],
     ["dev", "api.migrationCommand", [], "taskflow:api.migrationCommand: got []; expected a non-empty list of command words, e.g. [alembic, upgrade, head]"],
     ["dev", "redis.memoryMb", 70, "taskflow:redis.memoryMb: got 70; expected at least 80 (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts"],
     ["dev", "healthGate.intervalSeconds", 30, "taskflow:healthGate.timeoutSeconds: got 60; expected at least attempts x intervalSeconds = 90, or the gate can never pass"],
-    ["dev", "docker.host", "localhost:2375", 'taskflow:docker.host: got "localhost:2375"; expected a Docker host: unix:///path, tcp://host:port or ssh://user@host'],
+    ["dev", "docker.host", "localhost:2375", `taskflow:docker.host: got "localhost:2375"; expected ${DOCKER_HOST}`],
     ["dev", "docker.host", "ssh://deploy@box", "taskflow:gateway.publicUrl: got nothing (the key is missing); expected the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)"],
     ["dev", "postgres.database", "Task-Flow", 'taskflow:postgres.database: got "Task-Flow"; expected a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters'],
     ["dev", "logging.maxSize", "10MB", 'taskflow:logging.maxSize: got "10MB"; expected a size such as 10m or 1g (a number followed by k, m or g)'],
@@ -70,6 +108,12 @@ describe("loadConfig", () => {
     ["dev", "previews.maxConcurrent", 0, "taskflow:previews.maxConcurrent: got 0; expected a whole number from 1 to 50"],
   ])("%s stack with %s = %j", (stack, key, value, message) => {
     it("is refused with a message naming the key, the value and what is expected", () => {
+      expect(problemsOf(withKey(stack, key, value))).toContain(message);
+    });
+  });
+
+  describe.each(HOSTILE)("hostile input: %s stack with %s = %j", (stack, key, value, message) => {
+    it("is refused with a message naming the key and what is expected", () => {
       expect(problemsOf(withKey(stack, key, value))).toContain(message);
     });
   });
