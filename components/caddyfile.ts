@@ -16,7 +16,10 @@ export const UPSTREAM_DNS_NAME = "upstreams.taskflow.internal";
 /** Where that dnsmasq listens, inside the gateway container. */
 export const UPSTREAM_RESOLVER = "127.0.0.1:5353";
 
-export const HSTS_VALUE = "max-age=31536000; includeSubDomains";
+/** The Strict-Transport-Security value; includeSubDomains only when asked for (gateway.hstsIncludeSubdomains). */
+export function hstsValue(includeSubdomains: boolean): string {
+  return includeSubdomains ? "max-age=31536000; includeSubDomains" : "max-age=31536000";
+}
 
 export function renderCaddyfile(a: CaddyfileArgs): string {
   const g = a.gateway;
@@ -59,7 +62,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     "",
     `${g.domain} {`,
     ...(g.tls === "internal" ? ["\ttls internal"] : []),
-    ...(a.hsts ? [`\theader Strict-Transport-Security "${HSTS_VALUE}"`] : []),
+    ...(a.hsts ? [`\theader Strict-Transport-Security "${hstsValue(g.hstsIncludeSubdomains)}"`] : []),
     ...health,
     "\thandle {",
     ...proxy(a),

@@ -8,19 +8,33 @@ export interface GitHubEnvironmentsArgs {
   secrets: TaskflowConfig["githubSecrets"];
 }
 
-const ENVIRONMENTS = ["staging", "production"] as const;
-type Environment = (typeof ENVIRONMENTS)[number];
+/**
+ * The release path's environments: which refs may use each one's secrets, and whether a
+ * production reviewer must approve every job first. Pull-request code reaches only the
+ * two `*` environments: `preview` (credentials scoped to pr-<n> stacks and the preview
+ * Docker host) and `production-preview` (a read token for `pulumi preview -s
+ * production`, which decrypts production config, so a reviewer approves each run).
+ */
+export const ENVIRONMENT_RULES = {
+  staging: { branches: ["main"], reviewed: false },
+  production: { branches: ["main"], reviewed: true },
+  preview: { branches: ["*"], reviewed: false },
+  "production-preview": { branches: ["*"], reviewed: true },
+} as const;
+
+export type Environment = keyof typeof ENVIRONMENT_RULES;
+export const ENVIRONMENTS = Object.keys(ENVIRONMENT_RULES) as Environment[];
 
 /** Branch patterns each environment may deploy from. */
-export function deploymentBranches(env: Environment, stagingFromPullRequests: boolean): string[] {
-  return env === "staging" && stagingFromPullRequests ? ["main", "*"] : ["main"];
+export function deploymentBranches(env: Environment): string[] {
+  return [...ENVIRONMENT_RULES[env].branches];
 }
 
 /**
  * The release path's GitHub side, so nobody configures it by hand in Settings:
- * the staging and production environments (production: required reviewers who are
- * not the author, no admin bypass, a wait timer, main only), their secrets and
- * variables, and branch protection on main with the CI checks required.
+ * the environments of ENVIRONMENT_RULES (production: required reviewers who are not
+ * the author, no admin bypass, a wait timer, main only), their secrets and variables,
+ * and branch protection on main with the CI checks required.
  */
 export class GitHubEnvironments extends pulumi.ComponentResource {
   public readonly environments: Record<Environment, github.RepositoryEnvironment>;
@@ -39,17 +53,18 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
     this.reviewerIds = pulumi.all([pulumi.all(users), pulumi.all(teams)]).apply(([u, t]) => ({ users: u, teams: t }));
 
     this.environments = Object.fromEntries(ENVIRONMENTS.map((env) => {
-      const production = env === "production";
+      const reviewed = ENVIRONMENT_RULES[env].reviewed;
       const environment = new github.RepositoryEnvironment(`${name}-${env}`, {
         repository,
         environment: env,
         canAdminsBypass: false,
-        preventSelfReview: production,
-        waitTimer: production ? s.waitTimerMinutes : 0,
-        reviewers: production ? [this.reviewerIds] : [],
+        preventSelfReview: reviewed,
+        // The wait timer is for deploys; a reviewed preview only needs the approval.
+        waitTimer: env === "production" ? s.waitTimerMinutes : 0,
+        reviewers: reviewed ? [this.reviewerIds] : [],
         deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
       }, { parent: this });
-      for (const pattern of deploymentBranches(env, s.stagingFromPullRequests)) {
+      for (const pattern of deploymentBranches(env)) {
         new github.RepositoryEnvironmentDeploymentPolicy(`${name}-${env}-branch-${pattern === "*" ? "any" : pattern}`, {
           repository, environment: environment.environment, branchPattern: pattern,
         }, { parent: this });

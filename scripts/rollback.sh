@@ -8,8 +8,10 @@ usage: scripts/rollback.sh STACK [TAG_OR_IMAGE_REF] [--yes]
 Without a tag: the image deployed before the current one, from the git history of
 Pulumi.STACK.yaml (the deploy pipeline commits every deployed tag), or with
 TASKFLOW_REHEARSE=1 from the rehearsal's history. Refuses an image that is neither on
-the Docker host (DOCKER_HOST) nor in its registry. Then sets taskflow:image and runs
-`pulumi up -s STACK` (TASKFLOW_REHEARSE=1: the rehearsal instead).
+the target Docker host (DOCKER_HOST, the stack's host) nor in its registry (log in
+first for a private one). Then records it with scripts/set-image.sh (a bot commit on
+main under GitHub Actions) and runs `pulumi up -s STACK` (TASKFLOW_REHEARSE=1: the
+rehearsal instead).
 Exit codes: 0 rolled back, 1 pulumi up failed, 2 no previous image or it does not
 exist, 4 not confirmed, 64 usage.
 USAGE
@@ -63,7 +65,9 @@ fi
 if [ -n "${TASKFLOW_REHEARSE:-}" ]; then
   npm run --silent rehearse -- --stack "$stack" --reuse-config --set "image=$target" || exit 1
 else
-  node scripts/stack-image.mjs "$stack" --set "$target"
+  # Recorded like any deploy (under GitHub Actions: a bot commit on main), so the next
+  # config apply does not bring the failed image back.
+  bash scripts/set-image.sh "$stack" "$target" || exit 1
   pulumi up -s "$stack" --yes || exit 1
 fi
 echo "rollback: stack $stack now runs $target"

@@ -22,8 +22,9 @@ export interface PreviewStack { stack: string; url: string; hostPort: number; co
 /**
  * The config of preview stack `pr-<pr>`: staging's, with
  *  - environment `preview` (images must still be pinned, as in staging) and the PR's image;
+ *  - the previews' own Docker host (`previews.dockerHost`, never staging's);
  *  - its own gateway host port (hostPortBase + pr mod portSlots), plain HTTP, and a URL
- *    on the previews' wildcard domain (pr-<n>.<domain>) or the staging host;
+ *    on the previews' wildcard domain (pr-<n>.<domain>) or the previews' host;
  *  - no backups, no protected volumes, no GitHub resources, no GitHub secrets;
  *  - `previews.replicas` API replicas.
  * Container, network and volume names need nothing: Pulumi auto-names them and every
@@ -32,14 +33,15 @@ export interface PreviewStack { stack: string; url: string; hostPort: number; co
 export function previewStackConfig(staging: StackFileConfig, pr: number, image: string): PreviewStack {
   if (!Number.isInteger(pr) || pr < 1) throw new Error(`pull request number: got ${JSON.stringify(pr)}; expected a whole number from 1`);
   const settings = previewSettings(staging);
+  const dockerHost = previewDockerHost(staging, settings);
   const stagingGateway = (staging["taskflow:gateway"] ?? {}) as Record<string, unknown>;
   const hostPort = previewPort(settings, pr);
-  const host = settings.domain ? `pr-${pr}.${settings.domain}`
-    : typeof stagingGateway.publicUrl === "string" ? new URL(stagingGateway.publicUrl).hostname : "127.0.0.1";
+  const sshHost = /^ssh:\/\/[^@]+@([^:]+)/.exec(dockerHost)?.[1];
+  const host = settings.domain ? `pr-${pr}.${settings.domain}` : sshHost ?? "127.0.0.1";
   const url = `http://${host}:${hostPort}`;
 
   // HTTPS keys go: a public certificate needs ports 80/443, which the staging gateway holds.
-  const { domain: _d, tls: _t, acmeEmail: _e, httpsHostPort: _h, httpsListenPort: _l, hsts: _s, ...gateway } = stagingGateway;
+  const { domain: _d, tls: _t, acmeEmail: _e, httpsHostPort: _h, httpsListenPort: _l, hsts: _s, hstsIncludeSubdomains: _i, ...gateway } = stagingGateway;
   const config: StackFileConfig = {};
   for (const [key, value] of Object.entries(staging)) {
     if (["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"].includes(key)) continue;
@@ -49,9 +51,27 @@ export function previewStackConfig(staging: StackFileConfig, pr: number, image: 
   config["taskflow:image"] = image;
   config["taskflow:api"] = { ...((staging["taskflow:api"] ?? {}) as object), replicas: settings.replicas };
   config["taskflow:gateway"] = { ...gateway, hostPort, publicUrl: url };
+  config["taskflow:docker"] = { ...((staging["taskflow:docker"] ?? {}) as object), host: dockerHost };
   // Refuse here, before any resource exists, what the program would refuse.
   loadConfig(toPulumiConfig(config));
   return { stack: previewStackName(pr), url, hostPort, config };
+}
+
+/**
+ * Where previews deploy: `previews.dockerHost`, required, and never staging's host, so
+ * pull-request code with the preview key cannot touch staging's containers.
+ */
+export function previewDockerHost(staging: StackFileConfig, settings: TaskflowConfig["previews"]): string {
+  const stagingHost = loadConfig(toPulumiConfig(staging)).docker.host;
+  if (settings.dockerHost === undefined) {
+    throw new Error("taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to, " +
+      "a host of their own (ssh://user@host): pull-request code runs there");
+  }
+  if (settings.dockerHost === stagingHost) {
+    throw new Error(`taskflow:previews.dockerHost: got ${JSON.stringify(settings.dockerHost)}; expected a host other than staging's docker.host: ` +
+      "pull-request code with the preview key must not reach staging's containers");
+  }
+  return settings.dockerHost;
 }
 
 /** Throws a clear message when starting preview `pr` would exceed the cap or reuse a live preview's port. */

@@ -86,6 +86,11 @@ const gatewaySchema = z
     httpsListenPort: intBetween(1025, 65535).default(8443),
     /** Strict-Transport-Security on HTTPS responses; defaults to on in production only. */
     hsts: bool().optional(),
+    /**
+     * includeSubDomains in that header: opt-in, because browsers then refuse plain HTTP
+     * on every subdomain (staging or previews under the production domain).
+     */
+    hstsIncludeSubdomains: bool().default(false),
   });
 
 const postgresSchema = z.strictObject({
@@ -139,19 +144,20 @@ const loggingSchema = z
 // tcp:// is refused: the program passes no TLS settings, and a Docker engine on plain
 // TCP is root on its host for anyone who can reach the port. ssh:// is the remote way.
 const DOCKER_HOST_ERROR = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
+const dockerHostField = () => z
+  .string({ error: DOCKER_HOST_ERROR })
+  .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, { error: DOCKER_HOST_ERROR });
 const dockerSchema = z
   .strictObject({
-    host: z
-      .string({ error: DOCKER_HOST_ERROR })
-      .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, { error: DOCKER_HOST_ERROR })
-      .default("unix:///var/run/docker.sock"),
+    host: dockerHostField().default("unix:///var/run/docker.sock"),
   })
   .prefault({});
 
 /** `{ staging: {NAME: value}, production: {NAME: value} }` */
+// One map per GitHub environment (components/githubEnvironments.ts ENVIRONMENT_RULES).
 const perEnvironment = (value: z.ZodString) => {
   const map = () => z.record(githubName(), value, { error: "a map of NAME: value" }).default({});
-  return z.strictObject({ staging: map(), production: map() }).prefault({});
+  return z.strictObject({ staging: map(), production: map(), preview: map(), "production-preview": map() }).prefault({});
 };
 
 // A GitHub user or organization name: up to 39 letters, digits and dashes.
@@ -163,9 +169,9 @@ const githubName = () => {
   return z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error }).refine((n) => !/^GITHUB_/i.test(n), { error });
 };
 
-// The GitHub side of the release path, owned by the production stack: the staging and
-// production environments, their protection rules, secrets and variables, and branch
-// protection on main.
+// The GitHub side of the release path, owned by the production stack: the staging,
+// production, preview and production-preview environments, their protection rules,
+// secrets and variables, and branch protection on main.
 const githubSchema = z
   .strictObject({
     enabled: bool().default(false),
@@ -178,8 +184,6 @@ const githubSchema = z
       })
       .prefault({}),
     waitTimerMinutes: intBetween(0, 43200).default(0),
-    /** Let pull-request branches deploy to staging too (previews); main always can. */
-    stagingFromPullRequests: bool().default(false),
     /** Status checks main requires: the CI and preview jobs' check names. */
     requiredChecks: z.array(z.string().min(1), { error: "a list of check names" })
       .default(["test", "image", "preview (staging)", "preview (production)"]),
@@ -213,9 +217,15 @@ const previewsSchema = z
     /** Preview n publishes hostPortBase + (n mod portSlots). */
     hostPortBase: intBetween(1025, 64000).default(20000),
     portSlots: intBetween(10, 1000).default(1000),
-    /** URLs become http://pr-<n>.<domain>:<port> (a wildcard DNS record to the staging host). */
+    /** URLs become http://pr-<n>.<domain>:<port> (a wildcard DNS record to the previews' host). */
     domain: hostname().optional(),
     replicas: intBetween(1, 20).default(1),
+    /**
+     * The Docker host previews deploy to: never staging's. Pull-request code runs there
+     * with the preview environment's key, which must not reach staging's containers
+     * (root on a Docker host reaches every container on it).
+     */
+    dockerHost: dockerHostField().optional(),
   })
   .prefault({});
 

@@ -6,7 +6,7 @@ import * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script, exercised as it runs in command resources
 import { INTERNAL_CA_ROOT } from "../../scripts/health-gate.mjs";
-import { HSTS_VALUE } from "../../components/caddyfile";
+import { hstsValue } from "../../components/caddyfile";
 import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, Tls, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
@@ -41,7 +41,7 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
     const res = await get(httpsPort, "/api/v1/status", tls);
     expect(res.status).toBe(200);
     expect(res.body.version).toBe("v1");
-    expect(res.headers["strict-transport-security"]).toBe(HSTS_VALUE);
+    expect(res.headers["strict-transport-security"]).toBe(hstsValue(false));
     // A client that trusts only the system's CAs refuses the internal CA's certificate.
     await expect(get(httpsPort, "/api/v1/status", { servername: "localhost" })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
   });

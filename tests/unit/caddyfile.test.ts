@@ -2,7 +2,7 @@
 // HTTPS for a domain with a redirect and optional HSTS. The real Caddy parses both in
 // tests/rehearsal/https.test.ts.
 import { describe, expect, it } from "vitest";
-import { HSTS_VALUE, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/caddyfile";
+import { hstsValue, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/caddyfile";
 import { loadConfig, TaskflowConfig } from "../../components/config";
 import { stackFileConfig, withSetting } from "../support/stackConfig";
 
@@ -44,8 +44,16 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
     expect(text).not.toContain("auto_https off");
     expect(text).not.toContain("tls internal");
     const https = site(text, "taskflow.example.com");
-    expect(https).toContain(`header Strict-Transport-Security "${HSTS_VALUE}"`);
+    // No includeSubDomains unless asked: it would break plain-HTTP staging and previews under the domain.
+    expect(https).toContain('header Strict-Transport-Security "max-age=31536000"\n');
+    expect(hstsValue(false)).toBe("max-age=31536000");
     expect(https).toContain(PROXY);
+  });
+
+  it("adds includeSubDomains to HSTS only when gateway.hstsIncludeSubdomains is set", () => {
+    const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.hstsIncludeSubdomains": true });
+    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: true })).toContain('header Strict-Transport-Security "max-age=31536000; includeSubDomains"');
+    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: false })).not.toContain("Strict-Transport-Security");
   });
 
   it("redirects plain HTTP to HTTPS (308) but still answers the container health check", () => {

@@ -132,7 +132,7 @@ describe("loadConfig", () => {
     const config = { ...stackFileConfig("dev"), "taskflow:github": JSON.stringify({ token: "ghp_supersecret" }) };
     const problems = problemsOf(config, ["taskflow:github"]);
     expect(problems.join("\n")).not.toContain("ghp_supersecret");
-    expect(problems).toContain("taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, stagingFromPullRequests, requiredChecks, variables, tagCommitter");
+    expect(problems).toContain("taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter");
   });
 
   it("ignores other namespaces' keys (docker:host, pulumi:tags)", () => {

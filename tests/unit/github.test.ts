@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../components/config";
-import { deploymentBranches } from "../../components/githubEnvironments";
+import { deploymentBranches, ENVIRONMENTS } from "../../components/githubEnvironments";
 import { find, isSecretValue, mockGithubId, ofType, ProgramRun, registrations, ROOT, runProgram, stackFileConfig } from "../mocks";
 import { withSetting } from "../support/stackConfig";
 
@@ -56,9 +56,23 @@ describe("the production stack's GitHub side", () => {
     expect(policies.map((p) => p.inputs.branchPattern)).toEqual(["main"]);
   });
 
-  it("lets main, and pull-request branches for their previews, deploy to staging without reviewers", () => {
+  it("lets only main deploy to staging, without reviewers", () => {
     expect(find(run, G.env, "release-staging").inputs).toMatchObject({ environment: "staging", canAdminsBypass: false, reviewers: [], waitTimer: 0 });
-    expect(ofType(run, G.policy).filter((p) => p.inputs.environment === "staging").map((p) => p.inputs.branchPattern)).toEqual(["main", "*"]);
+    expect(ofType(run, G.policy).filter((p) => p.inputs.environment === "staging").map((p) => p.inputs.branchPattern)).toEqual(["main"]);
+  });
+
+  it("gives pull-request code only the preview environments: previews unreviewed, the production preview behind production's reviewers", () => {
+    expect(ENVIRONMENTS).toEqual(["staging", "production", "preview", "production-preview"]);
+    const branches = (env: string) => ofType(run, G.policy).filter((p) => p.inputs.environment === env).map((p) => p.inputs.branchPattern);
+    expect(branches("preview")).toEqual(["*"]);
+    expect(branches("production-preview")).toEqual(["*"]);
+    expect(find(run, G.env, "release-preview").inputs).toMatchObject({ reviewers: [], waitTimer: 0, canAdminsBypass: false });
+    expect(find(run, G.env, "release-production-preview").inputs).toMatchObject({
+      reviewers: find(run, G.env, "release-production").inputs.reviewers, preventSelfReview: true, canAdminsBypass: false, waitTimer: 0,
+    });
+    // Every environment whose branch policy admits PR branches is one of the two preview environments.
+    const any = ofType(run, G.policy).filter((p) => p.inputs.branchPattern === "*").map((p) => p.inputs.environment).sort();
+    expect(any).toEqual(["preview", "production-preview"]);
   });
 
   it("keeps environment secrets secret and puts each in its environment", () => {
@@ -98,9 +112,14 @@ describe("the production stack's GitHub side", () => {
 });
 
 describe("GitHub config", () => {
-  it("allows pull-request branches to deploy to staging when configured", () => {
-    expect(deploymentBranches("staging", true)).toEqual(["main", "*"]);
-    expect(deploymentBranches("production", true)).toEqual(["main"]);
+  it("lets staging and production deploy only from main", () => {
+    expect(deploymentBranches("staging")).toEqual(["main"]);
+    expect(deploymentBranches("production")).toEqual(["main"]);
+  });
+
+  it("refuses the old stagingFromPullRequests switch (staging deploys only from main)", () => {
+    expect(problems(gh({ "github.stagingFromPullRequests": true }))).toContain(
+      "taskflow:github.stagingFromPullRequests: unknown key (got true); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter");
   });
 
   const gh = (changes: Record<string, unknown>) => {
@@ -117,7 +136,7 @@ describe("GitHub config", () => {
     [{ "github.reviewers": { users: ["a", "b", "c", "d"], teams: ["e", "f", "g"] } }, "taskflow:github.reviewers: got {\"users\":[\"a\",\"b\",\"c\",\"d\"],\"teams\":[\"e\",\"f\",\"g\"]}; expected at most 6 users and teams in all (GitHub's limit; got 7)"],
     [{ "github.waitTimerMinutes": 50000 }, "taskflow:github.waitTimerMinutes: got 50000; expected a whole number from 0 to 43200"],
     [{ "github.waitTimerMinutes": -1 }, "taskflow:github.waitTimerMinutes: got -1; expected a whole number from 0 to 43200"],
-    [{ "github.approvers": ["x"] }, "taskflow:github.approvers: unknown key (got [\"x\"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, stagingFromPullRequests, requiredChecks, variables, tagCommitter"],
+    [{ "github.approvers": ["x"] }, "taskflow:github.approvers: unknown key (got [\"x\"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter"],
     [{ "github.owner": undefined }, "taskflow:github.owner: got nothing (the key is missing); expected the GitHub owner, required when github.enabled is true"],
     [{ "github.variables": { staging: { GITHUB_SHA: "x" } } }, "taskflow:github.variables.staging.GITHUB_SHA: got \"GITHUB_SHA\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],
     [{ "github.variables": { production: { "1HOST": "x" } } }, "taskflow:github.variables.production.1HOST: got \"1HOST\"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_"],

@@ -17,13 +17,21 @@ describe("previewStackConfig", () => {
   const preview = previewStackConfig(staging(), 123, IMAGE);
   const config = loadConfig(toPulumiConfig(preview.config));
 
-  it("names the stack pr-<n>, runs the PR's image and staging's other images, on the staging host", () => {
+  it("names the stack pr-<n>, runs the PR's image and staging's other images, on the previews' own Docker host", () => {
     const s = loadConfig(toPulumiConfig(staging()));
     expect(preview.stack).toBe("pr-123");
     expect(config.environment).toBe("preview");
     expect(config.image).toBe(IMAGE);
     expect([config.gateway.image, config.postgres.image, config.redis.image]).toEqual([s.gateway.image, s.postgres.image, s.redis.image]);
-    expect(config.docker.host).toBe(s.docker.host);
+    expect(config.docker.host).toBe("ssh://preview@previews.taskflow.example");
+    expect(config.docker.host).not.toBe(s.docker.host);
+  });
+
+  it("refuses to derive a preview without a Docker host of its own, or with staging's", () => {
+    const without = { ...staging(), "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: undefined } };
+    expect(() => previewStackConfig(without, 7, IMAGE)).toThrow("taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to");
+    const shared = { ...staging(), "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: "ssh://deploy@staging.taskflow.example" } };
+    expect(() => previewStackConfig(shared, 7, IMAGE)).toThrow(`taskflow:previews.dockerHost: got "ssh://deploy@staging.taskflow.example"; expected a host other than staging's docker.host`);
   });
 
   it("publishes its own port on a URL of its own, plain HTTP", () => {

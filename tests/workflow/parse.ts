@@ -44,6 +44,10 @@ export interface Workflow {
   jobs: Record<string, Job>;
 }
 
+export function workflowText(file: string): string {
+  return readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+}
+
 export function workflow(file: string): Workflow {
   return parse(readFileSync(path.join(WORKFLOW_DIR, file), "utf8"));
 }

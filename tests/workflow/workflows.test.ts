@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Job, needsOf, parserErrors, workflow, workflowFiles } from "./parse";
+import { Job, needsOf, parserErrors, workflow, workflowFiles, workflowText } from "./parse";
 
 const allJobs = () => workflowFiles().flatMap((f) => Object.entries(workflow(f).jobs).map(([id, job]) => ({ file: f, id, job })));
 const steps = (job: Job) => job.steps;
@@ -14,10 +14,43 @@ describe("every workflow", () => {
     expect(await parserErrors(file)).toEqual([]);
   });
 
-  it("pins every action to an exact version", () => {
+  it("pins every action to a full commit SHA, with its version in a comment", () => {
     for (const { file, id, job } of allJobs()) {
       for (const s of steps(job).filter((x) => x.uses)) {
-        expect(s.uses, `${file} ${id}`).toMatch(/^[\w.-]+\/[\w.-]+@(v?\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+        expect(s.uses, `${file} ${id}`).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      }
+    }
+    for (const file of workflowFiles()) {
+      for (const line of workflowText(file).split("\n").filter((l) => /^\s*(- )?uses: /.test(l))) {
+        expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  it("never leaves a token on disk after checkout (persist-credentials: false everywhere)", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const s of usesOf(job, "actions/checkout")) {
+        expect(s.with, `${file} ${id}`).toMatchObject({ "persist-credentials": false });
+        expect(s.with, `${file} ${id}`).not.toHaveProperty("token");
+      }
+    }
+  });
+
+  it("expands no ${{ }} expression inside a run: line (values reach the shell only through env:)", () => {
+    for (const { file, id, job } of allJobs()) {
+      for (const s of steps(job).filter((x) => x.run)) {
+        expect(s.run, `${file} ${id}`).not.toContain("${{");
+      }
+    }
+  });
+
+  it("gives pull-request code no environment but the two preview ones", () => {
+    const prWorkflows = workflowFiles().filter((f) => workflow(f).on.pull_request);
+    for (const f of prWorkflows) {
+      for (const [id, job] of Object.entries(workflow(f).jobs)) {
+        const env = typeof job.environment === "object" ? job.environment.name : job.environment;
+        if (env === undefined) continue;
+        expect([`${f}:${id}`, env]).toEqual([`${f}:${id}`, expect.stringMatching(/^(preview|\$\{\{ matrix\.stack == 'production' && 'production-preview' \|\| 'preview' \}\})$/)]);
       }
     }
   });
@@ -76,7 +109,9 @@ describe("pull-request.yml", () => {
     expect(preview.strategy!.matrix).toEqual({ stack: ["staging", "production"] });
     const step = usesOf(preview, "pulumi/actions")[0];
     expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, "always-include-summary": true });
-    expect(preview.environment).toBeUndefined(); // no deploy environment: no production secrets
+    // PR code: staging previews in `preview`; the production preview (which decrypts
+    // production config) in `production-preview`, behind production's reviewers.
+    expect(preview.environment).toBe("${{ matrix.stack == 'production' && 'production-preview' || 'preview' }}");
     expect(step.env!.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_PREVIEW_TOKEN }}");
   });
 });
@@ -108,9 +143,14 @@ describe("preview-environments.yml", () => {
     const [up] = pulumiSteps("deploy");
     expect(up.with).toMatchObject({ command: "up", "stack-name": "${{ steps.stack.outputs.stack }}", upsert: true, policyPackConfigs: "policies/config/staging.json" });
     expect(steps(job("deploy")).find((s) => s.id === "stack")?.run).toBe('npm run -s preview-stack -- config --pr "$PR" --image "$IMAGE" >> "$GITHUB_OUTPUT"');
-    expect(steps(job("deploy")).map((s) => s.run)).toContain('bash scripts/smoke.sh "${{ steps.stack.outputs.url }}" "$SHA"');
+    const smoke = steps(job("deploy")).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))!;
+    expect(smoke).toMatchObject({ run: 'bash scripts/smoke.sh "$URL" "$SHA"', env: { URL: "${{ steps.stack.outputs.url }}" } });
     expect(at("post or edit the preview comment")).toBe(order.length - 1);
     expect(String(steps(job("deploy")).at(-1)!.env?.BODY)).toMatch(/^<!-- taskflow-preview -->\n.*\$\{\{ steps\.stack\.outputs\.url \}\}/);
+  });
+
+  it("runs every job that holds credentials in the preview environment, never staging's", () => {
+    for (const id of ["deploy", "destroy", "cleanup"]) expect(job(id).environment, id).toBe("preview");
   });
 
   it("destroys and removes the stack when the PR closes, and daily for PRs that are no longer open", () => {
@@ -128,8 +168,10 @@ describe("preview-environments.yml", () => {
 describe("deploy.yml", () => {
   const wf = workflow("deploy.yml");
 
-  it("runs on pushes to main", () => {
+  it("runs on pushes to main, and deploys nothing from another ref (workflow_dispatch)", () => {
     expect(wf.on.push.branches).toEqual(["main"]);
+    expect(wf.jobs.image.if).toBe("github.ref == 'refs/heads/main'");
+    expect(needsOf(wf.jobs.staging)).toContain("image");
   });
 
   it("builds, scans and pushes the SHA-tagged image once, and passes on its digest", () => {
@@ -154,18 +196,35 @@ describe("deploy.yml", () => {
   });
 
   it("deploys to production exactly the image reference (digest) staging tested", () => {
-    const setImage = (job: Job) => steps(job).find((s) => s.run?.startsWith("bash scripts/set-image.sh"))!.run;
-    expect(setImage(wf.jobs.staging)).toBe('bash scripts/set-image.sh staging "${{ needs.image.outputs.ref }}"');
-    expect(setImage(wf.jobs.production)).toBe('bash scripts/set-image.sh production "${{ needs.image.outputs.ref }}"');
+    const setImage = (job: Job) => steps(job).find((s) => s.run?.startsWith("bash scripts/set-image.sh"))!;
+    for (const stack of ["staging", "production"] as const) {
+      expect(setImage(wf.jobs[stack])).toMatchObject({
+        run: `bash scripts/set-image.sh ${stack} "$REF"`,
+        // The bot's token only in the one step that pushes.
+        env: { REF: "${{ needs.image.outputs.ref }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" },
+      });
+      expect(steps(wf.jobs[stack]).filter((s) => JSON.stringify(s).includes("DEPLOY_BOT_TOKEN")).length).toBe(stack === "production" ? 2 : 1);
+    }
   });
 
-  it("smoke-tests both stacks for the commit's SHA and rolls production back when it fails", () => {
+  it("smoke-tests both stacks for the commit's SHA and rolls production back on any failure after the tag is set", () => {
     for (const job of [wf.jobs.staging, wf.jobs.production]) {
-      expect(steps(job).map((s) => s.run)).toContain('bash scripts/smoke.sh "${{ vars.PUBLIC_URL }}" "${{ github.sha }}"');
+      expect(steps(job).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))).toMatchObject({
+        run: 'bash scripts/smoke.sh "$PUBLIC_URL" "$SHA"', env: { PUBLIC_URL: "${{ vars.PUBLIC_URL }}", SHA: "${{ github.sha }}" },
+      });
     }
-    const rollback = steps(wf.jobs.production).find((s) => s.run?.includes("rollback.sh"))!;
-    expect(rollback.if).toBe("failure() && steps.smoke.outcome == 'failure'");
+    const prod = steps(wf.jobs.production);
+    expect(prod.find((s) => s.id === "up")?.uses).toMatch(/^pulumi\/actions@/);
+    const rollback = prod.find((s) => s.run?.includes("rollback.sh"))!;
+    const when = "failure() && (steps.up.outcome == 'failure' || steps.smoke.outcome == 'failure')";
+    expect(rollback.if).toBe(when);
     expect(rollback.run).toBe("bash scripts/rollback.sh production --yes && exit 1");
+    // Checked against the target host and the (private) registry, and committed like a deploy.
+    expect(rollback.env).toMatchObject({ DOCKER_HOST: "${{ vars.DOCKER_HOST }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" });
+    const login = prod[prod.indexOf(rollback) - 1];
+    expect(login).toMatchObject({ if: when, with: { registry: "ghcr.io" } });
+    expect(login.uses).toMatch(/^docker\/login-action@/);
+    expect(wf.jobs.production.permissions).toEqual({ contents: "read", packages: "read" });
   });
 });
 
@@ -174,7 +233,7 @@ describe("apply-config.yml", () => {
 
   it("applies a pushed stack file change (a reverted tag), not the bot's own tag commits", () => {
     expect(wf.on.push.paths).toEqual(["Pulumi.staging.yaml", "Pulumi.production.yaml"]);
-    expect(wf.jobs.apply.if).toBe("github.actor != 'taskflow-deploy-bot'");
+    expect(wf.jobs.apply.if).toBe("github.actor != 'taskflow-deploy-bot' && github.ref == 'refs/heads/main'");
     expect(wf.jobs.apply.environment).toBe("${{ matrix.stack }}");
     expect(wf.jobs.apply.concurrency).toEqual({ group: "deploy-${{ matrix.stack }}", "cancel-in-progress": false });
     expect(wf.jobs.apply.strategy).toMatchObject({ "max-parallel": 1, matrix: { stack: ["staging", "production"] } });
