@@ -97,15 +97,22 @@ export function healthGateArgv(a: HealthGateArgvArgs): string[] {
   ];
 }
 
-// Runs inside the Postgres container: a custom-format dump named by UTC time, checked
-// with pg_restore --list, then all but the newest $KEEP dumps removed. Local socket
-// auth inside the container, so no password is involved.
+// Runs inside the Postgres container: a custom-format dump named by UTC time, written
+// private (umask 077) under a temporary name, verified by reading every block back
+// (pg_restore to /dev/null; `--list` reads only the table of contents and passes a
+// truncated dump), and only then renamed, so a crash or a full disk never leaves a
+// `.dump` that counts toward KEEP. Local socket auth inside the container: no password.
 export const BACKUP_SCRIPT = [
   "set -eu",
+  "umask 077",
   'mkdir -p "$BACKUP_DIR"',
+  'chmod 700 "$BACKUP_DIR"',
+  'rm -f "$BACKUP_DIR"/*.dump.partial',
   'f="$BACKUP_DIR/${POSTGRES_DB}-$(date -u +%Y%m%dT%H%M%SZ).dump"',
-  'pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f"',
-  'pg_restore --list "$f" >/dev/null',
+  'trap \'rm -f "$f.partial"\' EXIT',
+  'pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f.partial"',
+  'pg_restore --file=/dev/null "$f.partial"',
+  'mv "$f.partial" "$f"',
   'ls -1t "$BACKUP_DIR"/*.dump | tail -n +"$((KEEP + 1))" | xargs -r rm --',
   'echo "backup: $f"',
 ].join("\n");

@@ -34,11 +34,13 @@ export function deploymentBranches(env: Environment): string[] {
  * The release path's GitHub side, so nobody configures it by hand in Settings:
  * the environments of ENVIRONMENT_RULES (production: required reviewers who are not
  * the author, no admin bypass, a wait timer, main only), their secrets and variables,
- * and branch protection on main with the CI checks required.
+ * and rulesets on main (review and the CI checks required; the deploy bot may push
+ * its tag commits past review and checks, never past the history rules).
  */
 export class GitHubEnvironments extends pulumi.ComponentResource {
   public readonly environments: Record<Environment, github.RepositoryEnvironment>;
-  public readonly branchProtection: github.BranchProtection;
+  public readonly historyRuleset: github.RepositoryRuleset;
+  public readonly reviewRuleset: github.RepositoryRuleset;
   public readonly reviewerIds: pulumi.Output<{ users: number[]; teams: number[] }>;
 
   constructor(name: string, args: GitHubEnvironmentsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -82,22 +84,31 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
       return [env, environment];
     })) as Record<Environment, github.RepositoryEnvironment>;
 
-    this.branchProtection = new github.BranchProtection(`${name}-main`, {
-      repositoryId: repository,
-      pattern: "main",
-      enforceAdmins: true,
-      requiredLinearHistory: true,
-      allowsForcePushes: false,
-      allowsDeletions: false,
-      requireConversationResolution: true,
-      requiredStatusChecks: [{ strict: true, contexts: s.requiredChecks }],
-      requiredPullRequestReviews: [{
-        requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true,
-        // Only the deploy bot pushes without a PR: its one-line commits record each deployed tag.
-        pullRequestBypassers: s.tagCommitter ? [`/${s.tagCommitter}`] : [],
-      }],
+    // main's rules as two rulesets, so the deploy bot's bypass covers exactly what its
+    // tag commit needs. History (no force push, no deletion, linear) binds everyone, the
+    // bot included. Review and checks bind everyone but the bot, whose only push is the
+    // one-line stack-file commit of scripts/set-image.sh (a PR could not record a deploy
+    // that is already running). Admins bypass neither.
+    const main = { refName: { includes: ["refs/heads/main"], excludes: [] } };
+    this.historyRuleset = new github.RepositoryRuleset(`${name}-main-history`, {
+      repository, name: "main: history", target: "branch", enforcement: "active", conditions: main,
+      rules: { deletion: true, nonFastForward: true, requiredLinearHistory: true },
+    }, { parent: this });
+    const bot = s.tagCommitter ? github.getUserOutput({ username: s.tagCommitter }, invoke).id.apply(Number) : undefined;
+    this.reviewRuleset = new github.RepositoryRuleset(`${name}-main-review`, {
+      repository, name: "main: review and checks", target: "branch", enforcement: "active", conditions: main,
+      bypassActors: bot ? [{ actorType: "User", actorId: bot, bypassMode: "always" }] : [],
+      rules: {
+        pullRequest: {
+          requiredApprovingReviewCount: 1, dismissStaleReviewsOnPush: true, requireLastPushApproval: true,
+          requiredReviewThreadResolution: true,
+        },
+        requiredStatusChecks: { strictRequiredStatusChecksPolicy: true, requiredChecks: s.requiredChecks.map((context) => ({ context })) },
+      },
     }, { parent: this });
 
-    this.registerOutputs({ environments: this.environments, branchProtection: this.branchProtection, reviewerIds: this.reviewerIds });
+    this.registerOutputs({
+      environments: this.environments, historyRuleset: this.historyRuleset, reviewRuleset: this.reviewRuleset, reviewerIds: this.reviewerIds,
+    });
   }
 }

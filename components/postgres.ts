@@ -19,12 +19,14 @@ export const POSTGRES_HOST = "postgres";
 const PASSWORD_FILE = "/run/secrets/postgres-password";
 const DATA_DIR = "/var/lib/postgresql/data";
 const PGDATA = `${DATA_DIR}/pgdata`;
-export const BACKUP_DIR = `${DATA_DIR}/backups`;
+/** The Backup's dumps: a volume of their own, never the data volume (images/postgres creates it 0700). */
+export const BACKUP_DIR = "/var/lib/postgresql/backups";
 
 export class Postgres extends pulumi.ComponentResource {
   public readonly password: pulumi.Output<string>;
   public readonly container: docker.Container;
   public readonly volume: docker.Volume;
+  public readonly backupVolume: docker.Volume;
   public readonly host: pulumi.Output<string>;
   public readonly databaseUrl: pulumi.Output<string>;
 
@@ -33,15 +35,20 @@ export class Postgres extends pulumi.ComponentResource {
     const s = args.settings;
     this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
     this.volume = dataVolume(`${name}-volume`, args.stack, "postgres-data", args.protectData, this);
+    this.backupVolume = dataVolume(`${name}-backups`, args.stack, "postgres-backups", args.protectData, this);
 
     this.container = new docker.Container(`${name}-container`, {
       image: s.image,
       user: s.runAs,
       envs: [`POSTGRES_USER=${s.user}`, `POSTGRES_DB=${s.database}`, `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`, `PGDATA=${PGDATA}`],
       uploads: [{ file: PASSWORD_FILE, content: this.password, owner: uidOf(s.runAs), permissions: "0400" }],
-      // The volume's root is owned by the postgres uid (copied from the image), so the
-      // cluster (PGDATA) and the Backup's dumps (BACKUP_DIR) both live under it.
-      volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }],
+      // Each volume's root is owned by the postgres uid (copied from the image): the
+      // cluster (PGDATA) on one, the Backup's dumps on another, so losing or filling the
+      // data volume does not take the dumps with it.
+      volumes: [
+        { volumeName: this.volume.name, containerPath: DATA_DIR },
+        { volumeName: this.backupVolume.name, containerPath: BACKUP_DIR },
+      ],
       networksAdvanced: [{ name: args.internalNetwork, aliases: [POSTGRES_HOST] }],
       healthcheck: {
         tests: postgresHealthcheckTest(s.user, s.database),
@@ -62,13 +69,13 @@ export class Postgres extends pulumi.ComponentResource {
       parent: this,
       // Two servers on one data directory corrupt it: stop the old before starting the new.
       deleteBeforeReplace: true,
-      dependsOn: [this.volume],
+      dependsOn: [this.volume, this.backupVolume],
     });
 
     this.host = pulumi.output(POSTGRES_HOST);
     this.databaseUrl = pulumi.secret(pulumi.interpolate`postgresql://${s.user}:${this.password}@${POSTGRES_HOST}:5432/${s.database}`);
     this.registerOutputs({
-      password: this.password, container: this.container, volume: this.volume,
+      password: this.password, container: this.container, volume: this.volume, backupVolume: this.backupVolume,
       host: this.host, databaseUrl: this.databaseUrl,
     });
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Takes a timestamped pg_dump (custom format) of a stack's database to a directory on
-# this machine, verifies it with pg_restore --list, and keeps the newest N.
+# this machine: private (umask 077, directory 0700), under a temporary name, verified by
+# reading every block back (pg_restore to /dev/null; `--list` reads only the table of
+# contents and passes a truncated dump), renamed only then; keeps the newest N.
 set -euo pipefail
 
 usage() {
@@ -8,7 +10,8 @@ usage() {
 usage: scripts/backup.sh STACK [--dir DIR] [--keep N]
 Dumps the database of STACK's Postgres container (found by its taskflow.stack and
 taskflow.role=postgres labels on the Docker host in DOCKER_HOST) to
-DIR/STACK-<UTC time>.dump (default DIR: backups/STACK), verifies it, keeps N (default 14).
+DIR/STACK-<UTC time>.dump (default DIR: backups/STACK; file 0600, directory 0700),
+verifies it by a full pg_restore to /dev/null, keeps N (default 14).
 Exit codes: 0 done (prints the file), 1 dump or verification failed, 2 no Postgres container, 64 usage.
 USAGE
 }
@@ -30,7 +33,9 @@ pg="$(docker ps -q --filter "label=taskflow.stack=$stack" --filter label=taskflo
 db="$(docker exec "$pg" printenv POSTGRES_DB)"
 user="$(docker exec "$pg" printenv POSTGRES_USER)"
 
+umask 077
 mkdir -p "$dir"
+chmod 700 "$dir"
 file="$dir/$stack-$(date -u +%Y%m%dT%H%M%SZ).dump"
 # Local socket inside the container: no password crosses this machine.
 if ! docker exec "$pg" pg_dump -U "$user" -d "$db" --format=custom >"$file.partial"; then
@@ -38,9 +43,9 @@ if ! docker exec "$pg" pg_dump -U "$user" -d "$db" --format=custom >"$file.parti
   echo "backup: pg_dump failed" >&2
   exit 1
 fi
-if ! docker exec -i "$pg" pg_restore --list <"$file.partial" >/dev/null; then
+if ! docker exec -i "$pg" pg_restore --file=/dev/null <"$file.partial"; then
   rm -f "$file.partial"
-  echo "backup: the dump does not verify (pg_restore --list failed)" >&2
+  echo "backup: the dump does not verify (pg_restore could not read it back)" >&2
   exit 1
 fi
 mv "$file.partial" "$file"

@@ -7,10 +7,10 @@ const volume = (role: string, protect: boolean) => ({
 });
 
 describe("data-volumes-protected", () => {
-  it.each(["postgres-data", "redis-data"])("passes a protected %s volume", async (role) => {
+  it.each(["postgres-data", "postgres-backups", "redis-data"])("passes a protected %s volume", async (role) => {
     expect(await violations(dataVolumesProtected, volume(role, true))).toEqual([]);
   });
-  it.each(["postgres-data", "redis-data"])("refuses an unprotected %s volume", async (role) => {
+  it.each(["postgres-data", "postgres-backups", "redis-data"])("refuses an unprotected %s volume", async (role) => {
     expect(await violations(dataVolumesProtected, volume(role, false))).toEqual([
       "Data volume is not protected. Set the resource option protect: true (config taskflow:protectData).",
     ]);

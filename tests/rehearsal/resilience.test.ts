@@ -77,12 +77,23 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     }
   }, 180_000);
 
-  it("takes a verified timestamped dump before a rollout, which restores into a fresh database", async () => {
+  it("takes a verified timestamped dump before a rollout, private and off the data volume, which restores into a fresh database", async () => {
+    const pg = containers(stack, "postgres")[0];
+    // What a crash or a full disk mid-dump leaves behind: it must not survive or count.
+    docker("exec", pg, "sh", "-c", "head -c 100 /dev/urandom > /var/lib/postgresql/backups/taskflow-19990101T000000Z.dump.partial");
     const result = await rehearse(stack, { ...base, image: "taskflow-api:v2" });
     expect(result.error).toBeUndefined();
     const dump = /backup: (\S+\.dump)/.exec(result.log)?.[1];
-    expect(dump).toMatch(/\/taskflow-\d{8}T\d{6}Z\.dump$/);
-    const pg = containers(stack, "postgres")[0];
+    expect(dump).toMatch(/^\/var\/lib\/postgresql\/backups\/taskflow-\d{8}T\d{6}Z\.dump$/);
+    expect(docker("exec", pg, "stat", "-c", "%a", dump!)).toBe("600");
+    expect(docker("exec", pg, "stat", "-c", "%a", "/var/lib/postgresql/backups")).toBe("700");
+    expect(docker("exec", pg, "ls", "/var/lib/postgresql/backups").split("\n").filter((f) => f.endsWith(".partial"))).toEqual([]);
+    expect(docker("exec", pg, "ls", "/var/lib/postgresql/data")).not.toContain("backups");
+    // The dumps live on their own volume, not on the data volume.
+    const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", pg)) as { Name: string; Destination: string }[];
+    const volumeAt = (dest: string) => mounts.find((m) => m.Destination === dest)?.Name;
+    expect(volumeAt("/var/lib/postgresql/backups")).toBeTruthy();
+    expect(volumeAt("/var/lib/postgresql/backups")).not.toBe(volumeAt("/var/lib/postgresql/data"));
     psql("DROP DATABASE IF EXISTS restore_check", "postgres");
     psql("CREATE DATABASE restore_check", "postgres");
     docker("exec", pg, "pg_restore", "-U", "taskflow", "-d", "restore_check", "--no-owner", dump!);

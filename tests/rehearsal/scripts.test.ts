@@ -1,6 +1,6 @@
 // The operator scripts against a rehearsed stack's real containers.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,9 +8,12 @@ import { ROOT } from "../support/stackConfig";
 import { containers, docker, freePort, get, rehearse, removeStack, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
+// restore.sh's safety dumps go to a temporary directory, never into the checkout.
+const SAFETY_DIR = mkdtempSync(path.join(os.tmpdir(), "restore-safety-"));
+
 function script(name: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}) {
   const r = spawnSync("bash", [path.join(ROOT, "scripts", name), ...args], {
-    cwd: ROOT, encoding: "utf8", input: opts.input ?? "", env: { ...process.env, ...opts.env }, timeout: 240_000,
+    cwd: ROOT, encoding: "utf8", input: opts.input ?? "", env: { ...process.env, RESTORE_SAFETY_DIR: SAFETY_DIR, ...opts.env }, timeout: 240_000,
   });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
@@ -42,7 +45,10 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
       if (!r.ok) throw new Error(`deploy failed: ${r.error}\n${r.log}`);
     }
   }, 240_000);
-  afterAll(() => removeStack(stack), 120_000);
+  afterAll(async () => {
+    await removeStack(stack);
+    rmSync(SAFETY_DIR, { recursive: true, force: true });
+  }, 120_000);
 
   it("smoke.sh passes for the version that runs and fails, bounded, for another", () => {
     expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).code).toBe(0);
@@ -72,18 +78,56 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".dump"))).toHaveLength(2);
   }, 60_000);
 
-  it("restore.sh refuses a missing or corrupt file, or no confirmation, before touching the database", () => {
+  it("restore.sh refuses a missing, corrupt or truncated file, or no confirmation, before touching the database", () => {
     const rows = psql("SELECT count(*) FROM tasks");
     expect(script("restore.sh", [stack, path.join(dir, "nope.dump"), "--yes"]).code).toBe(3);
     const corrupt = path.join(dir, "corrupt.dump");
     writeFileSync(corrupt, "not a dump at all");
     const bad = script("restore.sh", [stack, corrupt, "--yes"]);
     expect(bad.code).toBe(3);
-    expect(bad.err).toBe(`restore: ${corrupt} is not a valid pg_dump custom-format file; nothing was changed`);
+    expect(bad.err).toBe(`restore: ${corrupt} is not a complete pg_dump custom-format file; nothing was changed`);
     const good = readdirSync(dir).find((f) => f.endsWith(".dump") && f.startsWith(stack))!;
-    expect(script("restore.sh", [stack, path.join(dir, good)], { input: "n\n" }).code).toBe(4);
+    // A dump cut to half (a crash, a full disk): its table of contents still reads.
+    const whole = readFileSync(path.join(dir, good));
+    const half = path.join(dir, "half.dump");
+    writeFileSync(half, whole.subarray(0, Math.floor(whole.length / 2)));
+    const cut = script("restore.sh", [stack, half, "--yes"]);
+    expect(cut.code).toBe(3);
+    expect(cut.err).toBe(`restore: ${half} is not a complete pg_dump custom-format file; nothing was changed`);
+    const no = script("restore.sh", [stack, path.join(dir, good)], { input: "n\n" });
+    expect(no.code).toBe(4);
+    // The question names the database, the stack and the Docker host it would change.
+    expect(no.out + no.err).toContain(`into database taskflow of stack ${stack} on Docker host unix:///var/run/docker.sock (this machine), replacing its contents? [y/N]`);
     expect(psql("SELECT count(*) FROM tasks")).toBe(rows);
   }, 60_000);
+
+  it("backup.sh writes private files (0600 in a 0700 directory) and counts only finished dumps", async () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), "backups-mode-"));
+    const target = path.join(own, "dumps");
+    writeFileSync(path.join(own, "placeholder"), "");
+    const r = script("backup.sh", [stack, "--dir", target, "--keep", "1"]);
+    expect(r.code).toBe(0);
+    expect(statSync(target).mode & 0o777).toBe(0o700);
+    expect(statSync(r.out).mode & 0o777).toBe(0o600);
+    expect(readdirSync(target).filter((f) => f.endsWith(".partial"))).toEqual([]);
+    rmSync(own, { recursive: true, force: true });
+  }, 60_000);
+
+  it("restore.sh saves the current database before it restores, so a wrong restore can be undone", async () => {
+    const safetyDir = mkdtempSync(path.join(os.tmpdir(), "safety-"));
+    const backup = script("backup.sh", [stack, "--dir", dir, "--keep", "5"]);
+    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", body: JSON.stringify({ title: "written after the backup" }) });
+    const current = psql("SELECT id, title FROM tasks ORDER BY id");
+    const r = script("restore.sh", [stack, backup.out, "--yes"], { env: { RESTORE_SAFETY_DIR: safetyDir } });
+    expect(r.code).toBe(0);
+    const saved = /the current database is saved in (\S+\.dump)/.exec(r.out)?.[1];
+    expect(saved).toMatch(new RegExp(`^${safetyDir}/${stack}-\\d{8}T\\d{6}Z\\.dump$`));
+    expect(psql("SELECT title FROM tasks WHERE title = 'written after the backup'")).toBe("");
+    // Undo: restoring the safety dump brings back the row written after the backup.
+    expect(script("restore.sh", [stack, saved!, "--yes"], { env: { RESTORE_SAFETY_DIR: safetyDir } }).code).toBe(0);
+    expect(psql("SELECT id, title FROM tasks ORDER BY id")).toBe(current);
+    rmSync(safetyDir, { recursive: true, force: true });
+  }, 90_000);
 
   it("rollback.sh returns the stack to the previous image from its history", async () => {
     const r = script("rollback.sh", [stack, "--yes"], { env: { TASKFLOW_REHEARSE: "1" } });

@@ -38,10 +38,22 @@ describe("command argument lists", () => {
   });
 
   it("dumps inside the Postgres container with a fixed script and its settings as environment", () => {
-    expect(backupArgv("pg-1", "/var/lib/postgresql/data/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/data/backups",
+    expect(backupArgv("pg-1", "/var/lib/postgresql/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/backups",
       "-e", "KEEP=30", "pg-1", "sh", "-c", BACKUP_SCRIPT]);
     expect(BACKUP_SCRIPT).toContain("--format=custom");
-    expect(BACKUP_SCRIPT).toContain('pg_restore --list "$f"');
+  });
+
+  it("writes the dump private, under a temporary name, verifies every block, and only then names it .dump", () => {
+    const lines = BACKUP_SCRIPT.split("\n");
+    const at = (l: string) => lines.indexOf(l);
+    expect(lines.slice(0, 2)).toEqual(["set -eu", "umask 077"]);
+    expect(at('pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f.partial"')).toBeGreaterThan(0);
+    expect(at('pg_restore --file=/dev/null "$f.partial"')).toBe(at('pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f.partial"') + 1);
+    expect(at('mv "$f.partial" "$f"')).toBe(at('pg_restore --file=/dev/null "$f.partial"') + 1);
+    expect(BACKUP_SCRIPT).not.toContain("--list");
+    // Only finished dumps count toward KEEP; leftovers of a crashed run are removed.
+    expect(BACKUP_SCRIPT).toContain('ls -1t "$BACKUP_DIR"/*.dump |');
+    expect(at('rm -f "$BACKUP_DIR"/*.dump.partial')).toBeLessThan(at('mv "$f.partial" "$f"'));
   });
 
   it("reads the Redis password from a file at check time, never from the check itself", () => {

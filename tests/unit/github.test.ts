@@ -13,7 +13,7 @@ const G = {
   policy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
   secret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
   variable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
-  protection: "github:index/branchProtection:BranchProtection",
+  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
 };
 
 const SECRETS = { production: { PULUMI_ACCESS_TOKEN: "pul-prod-token-1234", DOCKER_SSH_KEY: "-----BEGIN KEY-----x" }, staging: { PULUMI_ACCESS_TOKEN: "pul-stg-token-5678" } };
@@ -89,15 +89,29 @@ describe("the production stack's GitHub side", () => {
     ]);
   });
 
-  it("protects main: required checks, one approval, no force pushes, linear history", () => {
-    expect(find(run, G.protection, "release-main").inputs).toMatchObject({
-      repositoryId: "taskflow", pattern: "main", enforceAdmins: true, requiredLinearHistory: true, allowsForcePushes: false, allowsDeletions: false,
-      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true, pullRequestBypassers: ["/taskflow-deploy-bot"] }],
+  it("protects main's history for everyone, the deploy bot included: no force push, no deletion, linear", () => {
+    const history = find(run, G.ruleset, "release-main-history").inputs;
+    expect(history).toMatchObject({
+      repository: "taskflow", target: "branch", enforcement: "active", conditions: { refName: { includes: ["refs/heads/main"], excludes: [] } },
+      rules: { deletion: true, nonFastForward: true, requiredLinearHistory: true },
     });
+    expect(history.bypassActors ?? []).toEqual([]);
+  });
+
+  it("requires review and checks on main from everyone but the deploy bot, which bypasses only that ruleset", () => {
+    const review = find(run, G.ruleset, "release-main-review").inputs;
+    expect(review).toMatchObject({
+      target: "branch", enforcement: "active", conditions: { refName: { includes: ["refs/heads/main"], excludes: [] } },
+      rules: { pullRequest: { requiredApprovingReviewCount: 1, dismissStaleReviewsOnPush: true, requireLastPushApproval: true, requiredReviewThreadResolution: true } },
+    });
+    expect(review.bypassActors).toEqual([{ actorType: "User", actorId: mockGithubId("taskflow-deploy-bot"), bypassMode: "always" }]);
+    expect(review.rules).not.toHaveProperty("nonFastForward");
+    expect(ofType(run, "github:index/branchProtection:BranchProtection")).toEqual([]);
   });
 
   it("requires exactly the checks the workflows run (when they exist)", () => {
-    const contexts: string[] = find(run, G.protection, "release-main").inputs.requiredStatusChecks[0].contexts;
+    const contexts: string[] = find(run, G.ruleset, "release-main-review").inputs.rules.requiredStatusChecks.requiredChecks.map((c: { context: string }) => c.context);
+    expect(find(run, G.ruleset, "release-main-review").inputs.rules.requiredStatusChecks.strictRequiredStatusChecksPolicy).toBe(true);
     const names = workflowCheckNames();
     if (names.length === 0) {
       expect(contexts).toEqual(["test", "image", "preview (staging)", "preview (production)"]);

@@ -39,6 +39,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.volume} taskflow-gateway-config`,
       ...(config.gateway.domain ? [`${T.volume} taskflow-gateway-certificates`] : []),
       `${T.volume} taskflow-postgres-volume`,
+      `${T.volume} taskflow-postgres-backups`,
       `${T.volume} taskflow-redis-volume`,
       `${T.password} taskflow-postgres-password`,
       `${T.password} taskflow-redis-password`,
@@ -181,9 +182,16 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   });
 
   it("protects data volumes exactly when the stack says so", () => {
-    for (const v of ["taskflow-postgres-volume", "taskflow-redis-volume"]) {
+    for (const v of ["taskflow-postgres-volume", "taskflow-postgres-backups", "taskflow-redis-volume"]) {
       expect(find(run, T.volume, v).protect).toBe(stack === "production");
     }
+  });
+
+  it("keeps Postgres dumps on a volume of their own, not on the data volume", () => {
+    const mounts = container("taskflow-postgres-container").inputs.volumes as { volumeName: string; containerPath: string }[];
+    expect(mounts.map((m) => m.containerPath)).toEqual(["/var/lib/postgresql/data", "/var/lib/postgresql/backups"]);
+    expect(mounts[1].volumeName).toBe(find(run, T.volume, "taskflow-postgres-backups").state.name);
+    expect(new Set(mounts.map((m) => m.volumeName)).size).toBe(2);
   });
 
   it("gates the replicas alone before the cutover, without touching the gateway", () => {
