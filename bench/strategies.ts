@@ -79,7 +79,8 @@ export function naiveWay(stack: string, port: number): Strategy & { setup(): voi
     setup() {
       env = envFileFrom(containers(stack, "api")[0]);
       run("taskflow-api:v1");
-      setUpstreams(containers(stack, "gateway")[0], [name]);
+      // The gateway refuses a replica that does not answer /health yet.
+      waitFor(() => setUpstreams(containers(stack, "gateway")[0], [name]), 60);
     },
     async rollTo(image) {
       docker("stop", name);

@@ -1,11 +1,11 @@
 // A load client that never retries, for counting what real API clients see during a
-// rollout. Each of N connections is its own keep-alive socket (one Agent, one socket)
-// that sends a request, reads the whole response, and sends the next. A failed request
+// rollout. Each of N connections is its own keep-alive socket that sends a request,
+// reads the whole response, and sends the next. A failed request
 // is counted and never sent again; the next request opens a new socket, as a pooled
 // client would. Nothing is forgiven: resets, an early EOF, refused connections,
 // timeouts and every non-2xx count. Traffic goes to 127.0.0.1 only.
-import * as http from "node:http";
-import * as https from "node:https";
+import * as net from "node:net";
+import * as tls from "node:tls";
 
 export type FailureKind = "reset" | "eof" | "refused" | "timeout" | "other";
 
@@ -57,25 +57,42 @@ export function classify(err: NodeJS.ErrnoException): FailureKind {
   return "other";
 }
 
-/** Starts the load; `stop()` ends it after the requests in flight finish, and returns the trace. */
+/**
+ * Starts the load; `stop()` ends it after the requests in flight finish, and returns the
+ * trace. Each connection is one raw TCP (or TLS) socket speaking HTTP/1.1 keep-alive,
+ * parsed here: Node's http.Agent costs several times the CPU per request, and on two
+ * cores a heavy client slows the very rollout it measures.
+ */
 export function startStrictLoad(o: StrictLoadOptions) {
   const trace: StrictTrace = { samples: [], failures: [], created: [] };
   const timeoutMs = o.timeoutMs ?? 10_000;
   const runId = o.runId ?? `load-${process.pid}-${Date.now()}`;
   let stopping = false;
-  const lib = o.tls ? https : http;
   const deadline = setTimeout(() => { stopping = true; }, (o.maxSeconds ?? 180) * 1000);
+  const host = o.tls ? `${o.tls.servername}:${o.port}` : `127.0.0.1:${o.port}`;
 
   const connection = async (index: number) => {
-    const agent = new lib.Agent({ keepAlive: true, maxSockets: 1 });
+    const conn = new Connection(o, timeoutMs);
     let n = 0;
     while (!stopping) {
       n++;
       const post = (o.postEvery ?? 0) > 0 && n % o.postEvery! === 0;
       const title = post ? `${runId}-${index}-${n}` : "";
-      await once(lib, agent, o, post, title, timeoutMs, trace);
+      const method = post ? "POST" : "GET";
+      const body = post ? JSON.stringify({ title }) : "";
+      const path = post ? (o.postPath ?? "/api/v1/tasks") : (o.path ?? "/api/v1/status");
+      const head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: taskflow-strict-client\r\n` +
+        (post ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : "") + "\r\n";
+      const start = Date.now();
+      const r = await conn.exchange(head + body);
+      if ("status" in r) {
+        trace.samples.push({ t: Date.now(), ms: Date.now() - start, status: r.status, method });
+        if (post && r.status === 201) trace.created.push(title);
+      } else {
+        trace.failures.push({ t: Date.now(), kind: r.kind, code: r.code, method });
+      }
     }
-    agent.destroy();
+    conn.close();
   };
   const all = Promise.all(Array.from({ length: o.connections }, (_, i) => connection(i)));
   return {
@@ -85,43 +102,80 @@ export function startStrictLoad(o: StrictLoadOptions) {
   };
 }
 
-function once(lib: typeof http | typeof https, agent: http.Agent, o: StrictLoadOptions, post: boolean, title: string,
-  timeoutMs: number, trace: StrictTrace): Promise<void> {
-  const method = post ? "POST" : "GET";
-  const body = post ? JSON.stringify({ title }) : undefined;
-  const start = Date.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const fail = (err: NodeJS.ErrnoException) => {
-      if (settled) return;
-      settled = true;
-      trace.failures.push({ t: Date.now(), kind: classify(err), code: err.code ?? err.message, method });
-      resolve();
-    };
-    const req = lib.request({
-      host: "127.0.0.1", port: o.port, method, agent,
-      path: post ? (o.postPath ?? "/api/v1/tasks") : (o.path ?? "/api/v1/status"),
-      headers: {
-        ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}),
-        ...(o.tls ? { host: `${o.tls.servername}:${o.port}` } : {}),
-      },
-      ...(o.tls ? { servername: o.tls.servername, ca: o.tls.ca, rejectUnauthorized: o.tls.ca !== undefined } : {}),
-    }, (res) => {
-      res.on("data", () => {});
-      res.on("error", fail);
-      res.on("end", () => {
-        if (settled) return;
-        settled = true;
-        const status = res.statusCode ?? 0;
-        trace.samples.push({ t: Date.now(), ms: Date.now() - start, status, method });
-        if (post && status === 201) trace.created.push(title);
-        resolve();
-      });
+type Outcome = { status: number } | { kind: FailureKind; code: string };
+
+/**
+ * One keep-alive connection. `exchange` sends one request and resolves with its status
+ * or with why it failed; it never re-sends. After a failure, or a `Connection: close`
+ * response, the next exchange opens a new socket (as a pooled client would).
+ */
+class Connection {
+  private socket?: net.Socket;
+  private buf: Buffer = Buffer.alloc(0);
+  private pending?: { resolve: (o: Outcome) => void; timer: NodeJS.Timeout };
+
+  constructor(private o: StrictLoadOptions, private timeoutMs: number) {}
+
+  exchange(request: string): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.finish({ kind: "timeout", code: "ETIMEDOUT" }, true), this.timeoutMs);
+      this.pending = { resolve, timer };
+      const socket = this.socket ?? this.open();
+      socket.write(request);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error("strict-client timeout"), { code: "ETIMEDOUT" })));
-    req.on("error", fail);
-    req.end(body);
-  });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private open(): net.Socket {
+    const socket = this.o.tls
+      ? tls.connect({ host: "127.0.0.1", port: this.o.port, servername: this.o.tls.servername, ca: this.o.tls.ca, rejectUnauthorized: this.o.tls.ca !== undefined })
+      : net.connect({ host: "127.0.0.1", port: this.o.port });
+    socket.setNoDelay(true);
+    this.buf = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      if (socket !== this.socket) return;
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+      this.parse();
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (socket === this.socket) this.finish({ kind: classify(err), code: err.code ?? err.message }, true);
+    });
+    // The server closed the connection: a request on it that got no full answer failed.
+    socket.on("close", () => {
+      if (socket === this.socket) this.finish({ kind: "eof", code: "EOF before a full response" }, true);
+    });
+    this.socket = socket;
+    return socket;
+  }
+
+  private parse(): void {
+    const end = this.buf.indexOf("\r\n\r\n");
+    if (end < 0 || !this.pending) return;
+    const head = this.buf.subarray(0, end).toString("latin1");
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? NaN);
+    if (!Number.isFinite(length)) {
+      // Not framed by Content-Length (chunked, or read to close): count it, start afresh.
+      this.finish({ kind: "other", code: `unframed response (${status})` }, true);
+      return;
+    }
+    if (this.buf.length < end + 4 + length) return;
+    this.buf = this.buf.subarray(end + 4 + length);
+    this.finish({ status }, /\r\nconnection: *close/i.test(head));
+  }
+
+  private finish(outcome: Outcome, dropSocket: boolean): void {
+    const p = this.pending;
+    if (dropSocket) this.close();
+    if (!p) return;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
 }
 
 /** Counts over a time window [from, to] (ms since the epoch), or over the whole trace. */

@@ -4,7 +4,7 @@
 // failed requests to it. Then the same load across three upstream switches must show
 // none, and a switch to a replica that is not healthy must be refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, dockerAsync, freePort, get, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -26,11 +26,11 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   afterAll(() => removeStack(stack), 120_000);
 
   /** `action` three times, two seconds apart, under `connections` strict keep-alive clients. */
-  const threeTimesUnderLoad = async (connections: number, action: () => void) => {
+  const threeTimesUnderLoad = async (connections: number, action: () => Promise<string>) => {
     const load = startLoad(port, connections);
     await sleep(1.5);
     for (let i = 0; i < 3; i++) {
-      action();
+      await action();
       await sleep(2);
     }
     return load.stop();
@@ -38,7 +38,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
 
   it("the strict client sees the resets a Caddy reload causes (the instrument works)", async () => {
     const report = await threeTimesUnderLoad(100, () =>
-      docker("exec", gateway, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"));
+      dockerAsync("exec", gateway, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile", "--address", "127.0.0.1:2019", "--force"));
     console.log(`3 caddy reloads under 100 strict clients: ${JSON.stringify({ ...report, titles: undefined })}`);
     expect(report.requests).toBeGreaterThan(1000);
     expect(report.errors + report.non2xx + report.timeouts).toBeGreaterThan(0);
@@ -47,7 +47,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   it("switches the upstream set three times under 100 clients with no failed request", async () => {
     const sets = [[replicas[0]], [replicas[1]], replicas];
     let i = 0;
-    const report = await threeTimesUnderLoad(100, () => docker("exec", gateway, "gateway-upstreams", "set", ...sets[i++]));
+    const report = await threeTimesUnderLoad(100, () => dockerAsync("exec", gateway, "gateway-upstreams", "set", ...sets[i++]));
     console.log(`3 upstream switches under 100 strict clients: ${JSON.stringify({ ...report, titles: undefined })}`);
     expect(report.requests).toBeGreaterThan(1000);
     expect(report).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });

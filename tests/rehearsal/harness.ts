@@ -1,7 +1,7 @@
 // Helpers for the real-Docker tests: preflight, running a rehearsal as its own process
 // (a fresh program run, like `pulumi up`), bounded load through the gateway on
 // 127.0.0.1, and removal of everything a test stack created (found by its label).
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as http from "node:http";
@@ -144,6 +144,16 @@ export function get(port: number, urlPath: string, tls?: Tls): Promise<Response>
 
 export function docker(...args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/**
+ * `docker` without blocking this process: for actions taken while the load runs here
+ * (a blocked event loop would stall the load client and show up as its latency).
+ */
+export function dockerAsync(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("docker", args, { encoding: "utf8" }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())));
+  });
 }
 
 /** Names of running containers of a stack with a role (and version) label. */

@@ -1,7 +1,7 @@
 // What happens between releases: a replica that dies or turns unhealthy gets no
 // traffic, Postgres replacement keeps the data, and a backup restores.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, networkOf, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, dockerAsync, freePort, get, networkOf, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -26,7 +26,7 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     const [victim] = containers(stack, "api");
     const load = startLoad(port, 100);
     await sleep(2);
-    docker("kill", "--signal", "KILL", victim);
+    await dockerAsync("kill", "--signal", "KILL", victim);
     await sleep(6);
     const report = await load.stop();
     expect(report.requests).toBeGreaterThan(1000);
@@ -42,7 +42,7 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     const load = startLoad(port, 100);
     await sleep(1);
     // Cut it off from Postgres and Redis: its /health answers 503 from now on.
-    docker("network", "disconnect", internal, sick);
+    await dockerAsync("network", "disconnect", internal, sick);
     try {
       await sleep(6); // two of Caddy's active health checks
       const servedBy = new Set<string>();
