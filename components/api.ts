@@ -3,7 +3,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
 import { apiHealthcheckTest, argvCommand, migrationArgv } from "./commands";
-import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
+import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
+
+/** Where each replica finds the API's SECRET_KEY (an uploaded file, never an env value). */
+export const SECRET_KEY_FILE = "/run/secrets/secret-key";
 
 export interface ApiArgs {
   stack: string;
@@ -18,9 +21,36 @@ export interface ApiArgs {
   /** Secret connection strings; they reach containers and commands only as environment. */
   databaseUrl: pulumi.Output<string>;
   redisUrl: pulumi.Output<string>;
+  /** The API's SECRET_KEY (generated, a Pulumi secret): the app refuses to start without one outside development. */
+  secretKey: pulumi.Output<string>;
+  /** The stack's environment: the app's TASKFLOW_ENV is derived from it (appEnvironment). */
+  environment: TaskflowConfig["environment"];
   dockerHost: string;
   /** What must be done before the migration: data stores up, pre-rollout backup taken. */
   migrationDependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The app's TASKFLOW_ENV for a stack environment (app/taskflow/settings.py ENVIRONMENTS). */
+export function appEnvironment(environment: TaskflowConfig["environment"]): string {
+  return { dev: "development", preview: "staging", staging: "staging", production: "production" }[environment];
+}
+
+/**
+ * gunicorn's graceful timeout: 5 s below the container's stop timeout (at least 1 s),
+ * so workers finish in-flight requests and exit before Docker's SIGKILL.
+ */
+export function gracefulTimeout(destroyGraceSeconds: number): number {
+  return Math.max(1, destroyGraceSeconds - 5);
+}
+
+/** The plain (non-secret) environment every replica or task gets besides api.env. */
+export function apiEnv(args: Pick<ApiArgs, "settings" | "version" | "environment">): Record<string, string> {
+  return {
+    PORT: String(args.settings.port),
+    TASKFLOW_VERSION: args.version,
+    TASKFLOW_ENV: appEnvironment(args.environment),
+    GRACEFUL_TIMEOUT: String(gracefulTimeout(args.settings.destroyGraceSeconds)),
+  };
 }
 
 /**
@@ -51,8 +81,8 @@ export class Api extends pulumi.ComponentResource {
     const envs = pulumi.secret(pulumi.all([args.databaseUrl, args.redisUrl]).apply(([db, redis]) => [
       `DATABASE_URL=${db}`,
       `REDIS_URL=${redis}`,
-      `PORT=${s.port}`,
-      `TASKFLOW_VERSION=${args.version}`,
+      `SECRET_KEY_FILE=${SECRET_KEY_FILE}`,
+      ...Object.entries(apiEnv(args)).map(([k, v]) => `${k}=${v}`),
       ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
     ]));
 
@@ -61,6 +91,8 @@ export class Api extends pulumi.ComponentResource {
       // can run beside the old one during a replacement.
       image: this.image.imageId,
       envs,
+      // The key is a file only the API user can read (the app reads SECRET_KEY_FILE).
+      uploads: [{ file: SECRET_KEY_FILE, content: args.secretKey, owner: uidOf(s.user), permissions: "0400" }],
       user: s.user,
       readOnly: s.readOnlyRootFilesystem,
       ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { ApiArgs, apiHealthcheck, imageAndMigration } from "./api";
+import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./api";
 import { labels, seconds } from "./containerDefaults";
 
 export interface SwarmApiArgs extends ApiArgs {
@@ -10,7 +10,9 @@ export interface SwarmApiArgs extends ApiArgs {
 }
 
 /** Where each task finds its connection strings (Docker secrets, tmpfs, never on disk). */
-export const SECRET_FILES = { DATABASE_URL: "/run/secrets/database-url", REDIS_URL: "/run/secrets/redis-url" } as const;
+export const SECRET_FILES = {
+  DATABASE_URL: "/run/secrets/database-url", REDIS_URL: "/run/secrets/redis-url", SECRET_KEY: "/run/secrets/secret-key",
+} as const;
 
 /**
  * The API as a swarm service (runtime: swarm). Swarm does the rollout itself:
@@ -41,7 +43,8 @@ export class SwarmApi extends pulumi.ComponentResource {
     }, { parent: this });
     const database = secret("database-url", args.databaseUrl);
     const cache = secret("redis-url", args.redisUrl);
-    this.secrets = [database, cache];
+    const key = secret("secret-key", args.secretKey);
+    this.secrets = [database, cache, key];
     const [uid, gid = uid] = s.user.split(":");
     const mount = (sec: docker.Secret, fileName: string) => ({ secretId: sec.id, secretName: sec.name, fileName, fileUid: uid, fileGid: gid, fileMode: 0o400 });
 
@@ -63,12 +66,12 @@ export class SwarmApi extends pulumi.ComponentResource {
           image: taskImage,
           env: {
             ...s.env,
-            PORT: String(s.port),
-            TASKFLOW_VERSION: args.version,
+            ...apiEnv(args),
             DATABASE_URL_FILE: SECRET_FILES.DATABASE_URL,
             REDIS_URL_FILE: SECRET_FILES.REDIS_URL,
+            SECRET_KEY_FILE: SECRET_FILES.SECRET_KEY,
           },
-          secrets: [mount(database, SECRET_FILES.DATABASE_URL), mount(cache, SECRET_FILES.REDIS_URL)],
+          secrets: [mount(database, SECRET_FILES.DATABASE_URL), mount(cache, SECRET_FILES.REDIS_URL), mount(key, SECRET_FILES.SECRET_KEY)],
           user: s.user,
           readOnly: s.readOnlyRootFilesystem,
           mounts: s.readOnlyRootFilesystem ? [{ target: "/tmp", type: "tmpfs", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 } }] : [],

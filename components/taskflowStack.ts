@@ -7,6 +7,7 @@ import { Api } from "./api";
 import { SwarmApi } from "./apiService";
 import { Backup } from "./backup";
 import { Cutover } from "./cutover";
+import { generatedPassword } from "./dataStore";
 import { Gateway } from "./gateway";
 import { HealthGate } from "./healthGate";
 import { Networks } from "./networks";
@@ -67,9 +68,10 @@ export class TaskflowStack extends pulumi.ComponentResource {
     }
 
     const apiArgs = {
-      stack, image: c.image, version, settings: c.api, logging: c.logging,
+      stack, image: c.image, version, settings: c.api, logging: c.logging, environment: c.environment,
       edgeNetwork: networks.edge.name, internalNetwork: networks.internal.name,
       databaseUrl: postgres.databaseUrl, redisUrl: redis.url, dockerHost, migrationDependsOn: beforeMigration,
+      secretKey: generatedPassword(`${name}-api-secret-key`, 48, this),
     };
 
     const gateway = new Gateway(`${name}-gateway`, {

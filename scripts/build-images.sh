@@ -8,9 +8,11 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 usage: scripts/build-images.sh [--help]
-Builds taskflow-base:bookworm, taskflow-postgres:15, taskflow-redis:7,
-taskflow-caddy:2.6 and taskflow-api:{v1,v2,never-healthy,bad-migration,flaky}
-on the local Docker engine, skipping images whose inputs have not changed.
+Builds taskflow-base:bookworm (also tagged as app/Dockerfile's BASE_IMAGE),
+taskflow-postgres:15, taskflow-redis:7, taskflow-caddy:2.6, the fixture
+taskflow-api:{v1,v2,never-healthy,bad-migration,flaky} and the TaskFlow API
+taskflow-app:{test,v1,v2,never-healthy,bad-migration,flaky,slow-start} on the local
+Docker engine, skipping images whose inputs have not changed.
 Needs: docker (engine running), debootstrap (only when the base image is missing).
 Env: TASKFLOW_CACHE (default ~/.cache/taskflow) keeps the debootstrap tree.
 Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing.
@@ -43,6 +45,12 @@ ensure_base() {
   echo "build-images: imported $base"
 }
 
+# app/Dockerfile names a pinned Debian base that CI runners pull from a registry; here,
+# with no registry, the debootstrap base stands in under that same name.
+app_base() {
+  sed -n 's/^ARG BASE_IMAGE=//p' "$root/app/Dockerfile"
+}
+
 # build NAME:TAG CONTEXT [--build-arg K=V ...]
 build() {
   local image="$1" context="$2"
@@ -65,6 +73,7 @@ build() {
 }
 
 ensure_base
+docker tag "$base" "$(app_base)"
 build taskflow-postgres:15 "$root/images/postgres"
 build taskflow-redis:7 "$root/images/redis"
 build taskflow-caddy:2.6 "$root/images/caddy"
@@ -74,4 +83,12 @@ build taskflow-api:v2 "$api" --build-arg VERSION=v2 --build-arg SCHEMA=2
 build taskflow-api:never-healthy "$api" --build-arg VERSION=never-healthy --build-arg MODE=never-healthy
 build taskflow-api:bad-migration "$api" --build-arg VERSION=bad-migration --build-arg MODE=bad-migration
 build taskflow-api:flaky "$api" --build-arg VERSION=flaky --build-arg MODE=flaky
+# The TaskFlow API (app/): its test stage, the production image, and the fault tags.
+app="$root/app"
+build taskflow-app:test "$app" --target test
+build taskflow-app:v1 "$app" --build-arg APP_VERSION=v1
+build taskflow-app:v2 "$app" --build-arg APP_VERSION=v2
+for fault in never-healthy bad-migration flaky slow-start; do
+  build "taskflow-app:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"
+done
 echo "build-images: done"

@@ -26,8 +26,8 @@ const limits = (memoryMb: number, cpus: number) => ({
 });
 
 /** Variables the program sets on every replica; `api.env` may not override them. */
-export const RESERVED_ENV = ["DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "PORT", "TASKFLOW_VERSION",
-  "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
+export const RESERVED_ENV = ["DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "SECRET_KEY", "SECRET_KEY_FILE",
+  "PORT", "TASKFLOW_VERSION", "TASKFLOW_ENV", "GRACEFUL_TIMEOUT", "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
 
 const apiSchema = z
   .strictObject({

@@ -20,7 +20,7 @@ const DIGEST = "sha256:" + "a".repeat(64);
 const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
 const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
 const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
-const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, PORT, TASKFLOW_VERSION, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
+const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
 const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
 const ENV_VALUE = "a single-line value without control characters";
 

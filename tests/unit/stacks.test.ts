@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { loadConfig, TaskflowConfig } from "../../components/config";
-import { find, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
+import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 
 const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
 
@@ -41,6 +41,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.volume} taskflow-postgres-volume`,
       `${T.volume} taskflow-postgres-backups`,
       `${T.volume} taskflow-redis-volume`,
+      `${T.password} taskflow-api-secret-key`,
       `${T.password} taskflow-postgres-password`,
       `${T.password} taskflow-redis-password`,
       "pulumi:providers:docker docker",
@@ -145,15 +146,15 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   });
 
   it("keeps generated passwords secret: in no plain input, command or output", () => {
-    expect(run.generatedSecrets).toHaveLength(2);
+    expect(run.generatedSecrets).toHaveLength(3);
     for (const secret of run.generatedSecrets) {
       for (const r of run.resources) {
         expect(plainOccurrences(r.raw, secret), `${r.name} holds a password in plain text`).toEqual([]);
       }
       for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
-      // ...while the containers that need it do get it (as a secret).
-      expect(JSON.stringify(container("taskflow-api-replica-0").inputs.envs)).toContain(secret);
+      // ...while the containers that need it do get it (as a secret env value or an uploaded file).
+      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, container("taskflow-api-replica-0").inputs.uploads])).toContain(secret);
     }
   });
 
@@ -185,6 +186,18 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     for (const v of ["taskflow-postgres-volume", "taskflow-postgres-backups", "taskflow-redis-volume"]) {
       expect(find(run, T.volume, v).protect).toBe(stack === "production");
     }
+  });
+
+  it("gives the API its deploy contract: a generated SECRET_KEY as a 0400 file, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {
+    const r = container("taskflow-api-replica-0");
+    expect(r.inputs.uploads).toEqual([{ file: "/run/secrets/secret-key", content: expect.any(String), owner: config.api.user.split(":")[0], permissions: "0400" }]);
+    expect(isSecretValue(r.raw.uploads[0].content) || isSecretValue(r.raw.uploads)).toBe(true);
+    const envs: string[] = r.inputs.envs;
+    expect(envs).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
+    expect(envs).toContain(`TASKFLOW_ENV=${{ dev: "development", staging: "staging", production: "production" }[stack]}`);
+    expect(envs).toContain(`GRACEFUL_TIMEOUT=${Math.max(1, config.api.destroyGraceSeconds - 5)}`);
+    expect(Math.max(1, config.api.destroyGraceSeconds - 5)).toBeLessThan(r.inputs.stopTimeout);
+    expect(envs.some((e) => e.startsWith("SECRET_KEY="))).toBe(false);
   });
 
   it("keeps Postgres dumps on a volume of their own, not on the data volume", () => {

@@ -52,17 +52,19 @@ describe("runtime: swarm (staging config)", () => {
     expect(spec.containerSpec.image).toMatch(/^ghcr\.io\/taskflow\/taskflow-api@sha256:[a-f0-9]{64}$/);
   });
 
-  it("passes connection strings as Docker secrets (secret data, mounted as files), never as plain env", () => {
+  it("passes connection strings and the API's SECRET_KEY as Docker secrets (secret data, mounted as files), never as plain env", () => {
     const secrets = ofType(run, T.secret);
-    expect(secrets.map((s) => s.name).sort()).toEqual(["taskflow-api-database-url", "taskflow-api-redis-url"]);
+    expect(secrets.map((s) => s.name).sort()).toEqual(["taskflow-api-database-url", "taskflow-api-redis-url", "taskflow-api-secret-key"]);
     for (const s of secrets) {
       expect(isSecretValue(s.raw.data), `${s.name}.data is a Pulumi secret`).toBe(true);
-      expect(Buffer.from(s.inputs.data, "base64").toString()).toMatch(/^(postgresql|redis):\/\//);
+      if (s.name !== "taskflow-api-secret-key") expect(Buffer.from(s.inputs.data, "base64").toString()).toMatch(/^(postgresql|redis):\/\//);
     }
     const c = service().inputs.taskSpec.containerSpec;
-    expect(c.env).toMatchObject({ DATABASE_URL_FILE: SECRET_FILES.DATABASE_URL, REDIS_URL_FILE: SECRET_FILES.REDIS_URL });
+    expect(c.env).toMatchObject({ DATABASE_URL_FILE: SECRET_FILES.DATABASE_URL, REDIS_URL_FILE: SECRET_FILES.REDIS_URL, SECRET_KEY_FILE: SECRET_FILES.SECRET_KEY });
     expect(c.env).not.toHaveProperty("DATABASE_URL");
-    expect(c.secrets.map((s: { fileName: string; fileMode: number }) => [s.fileName, s.fileMode])).toEqual([[SECRET_FILES.DATABASE_URL, 0o400], [SECRET_FILES.REDIS_URL, 0o400]]);
+    expect(c.env).not.toHaveProperty("SECRET_KEY");
+    expect(c.secrets.map((s: { fileName: string; fileMode: number }) => [s.fileName, s.fileMode])).toEqual([
+      [SECRET_FILES.DATABASE_URL, 0o400], [SECRET_FILES.REDIS_URL, 0o400], [SECRET_FILES.SECRET_KEY, 0o400]]);
     for (const secret of run.generatedSecrets) {
       for (const r of run.resources) expect(plainOccurrences(r.raw, secret), r.name).toEqual([]);
     }

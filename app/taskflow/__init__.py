@@ -1,0 +1,1 @@
+"""TaskFlow: a small task API (FastAPI, SQLAlchemy, Alembic, Redis)."""
