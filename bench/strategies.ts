@@ -45,7 +45,8 @@ export function envFileFrom(container: string): { file: string; cleanup: () => v
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-env-"));
   const env = JSON.parse(docker("inspect", "-f", "{{json .Config.Env}}", container)) as string[];
   const file = path.join(dir, "env");
-  writeFileSync(file, env.filter((e) => /^(DATABASE_URL|REDIS_URL|PORT)=/.test(e)).join("\n") + "\n", { mode: 0o600 });
+  // TASKFLOW_ENV too: the dev stack's `development` lets the API start without the key file.
+  writeFileSync(file, env.filter((e) => /^(DATABASE_URL|REDIS_URL|PORT|TASKFLOW_ENV)=/.test(e)).join("\n") + "\n", { mode: 0o600 });
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

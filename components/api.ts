@@ -2,11 +2,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
-import { apiHealthcheckTest, argvCommand, migrationArgv } from "./commands";
-import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
+import { apiHealthcheckTest, argvCommand, migrationArgv, secretKeyWriteArgv } from "./commands";
+import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
 
-/** Where each replica finds the API's SECRET_KEY (an uploaded file, never an env value). */
-export const SECRET_KEY_FILE = "/run/secrets/secret-key";
+/** Where each replica finds the API's SECRET_KEY (a file on a read-only volume, never an env value). */
+const SECRET_DIR = "/run/secrets";
+export const SECRET_KEY_FILE = `${SECRET_DIR}/secret-key`;
 
 export interface ApiArgs {
   stack: string;
@@ -63,7 +64,7 @@ export function apiEnv(args: Pick<ApiArgs, "settings" | "version" | "environment
 export const REPLICA_REPLACE_ON_CHANGES = [
   "image", "envs", "command", "entrypoints", "healthcheck", "user", "labels",
   "networksAdvanced", "readOnly", "tmpfs", "capabilities", "securityOpts",
-  "logDriver", "logOpts", "uploads", "workingDir", "stopSignal",
+  "logDriver", "logOpts", "uploads", "volumes", "workingDir", "stopSignal",
 ];
 
 /** The API: its image, a one-off migration in that image, then N replicas. */
@@ -72,12 +73,22 @@ export class Api extends pulumi.ComponentResource {
   public readonly migration: command.local.Command;
   public readonly replicas: docker.Container[];
   public readonly replicaNames: pulumi.Output<string[]>;
+  public readonly secretKeyVolume: docker.Volume;
+  public readonly secretKeyWrite: command.local.Command;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Api", name, {}, opts);
     const s = args.settings;
 
     ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
+    this.secretKeyVolume = new docker.Volume(`${name}-secret-key`, { labels: labels(args.stack, "api-secret") }, { parent: this });
+    this.secretKeyWrite = new command.local.Command(`${name}-secret-key-write`, {
+      ...argvCommand(pulumi.all([this.image.imageId, this.secretKeyVolume.name]).apply(([image, volume]) =>
+        secretKeyWriteArgv({ image, volume, stack: args.stack, user: s.user }))),
+      environment: { DOCKER_HOST: args.dockerHost, SECRET_KEY: args.secretKey },
+      // A new key or a new volume is written again; a new image is not (the volume keeps it).
+      triggers: [this.secretKeyVolume.name, args.secretKey],
+    }, { parent: this, dependsOn: [this.secretKeyVolume] });
     const envs = pulumi.secret(pulumi.all([args.databaseUrl, args.redisUrl]).apply(([db, redis]) => [
       `DATABASE_URL=${db}`,
       `REDIS_URL=${redis}`,
@@ -91,8 +102,9 @@ export class Api extends pulumi.ComponentResource {
       // can run beside the old one during a replacement.
       image: this.image.imageId,
       envs,
-      // The key is a file only the API user can read (the app reads SECRET_KEY_FILE).
-      uploads: [{ file: SECRET_KEY_FILE, content: args.secretKey, owner: uidOf(s.user), permissions: "0400" }],
+      // The key is a file only the API user can read (the app reads SECRET_KEY_FILE), on a
+      // volume mounted read-only.
+      volumes: [{ volumeName: this.secretKeyVolume.name, containerPath: SECRET_DIR, readOnly: true }],
       user: s.user,
       readOnly: s.readOnlyRootFilesystem,
       ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
@@ -111,14 +123,17 @@ export class Api extends pulumi.ComponentResource {
       ...logOptions(args.logging),
     }, {
       parent: this,
-      dependsOn: [this.migration],
+      dependsOn: [this.migration, this.secretKeyWrite],
       // Explicit: create the new replica, delete the old one at the end of the update.
       deleteBeforeReplace: false,
       replaceOnChanges: REPLICA_REPLACE_ON_CHANGES,
     }));
 
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
-    this.registerOutputs({ image: this.image, migration: this.migration, replicas: this.replicas, replicaNames: this.replicaNames });
+    this.registerOutputs({
+      image: this.image, migration: this.migration, secretKeyVolume: this.secretKeyVolume, secretKeyWrite: this.secretKeyWrite,
+      replicas: this.replicas, replicaNames: this.replicaNames,
+    });
   }
 }
 

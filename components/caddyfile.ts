@@ -87,9 +87,13 @@ function proxy(a: CaddyfileArgs): string[] {
     `\t\t\t\tresolvers ${UPSTREAM_RESOLVER}`,
     "\t\t\t\trefresh 1s",
     "\t\t\t}",
-    // A removed container's address stops answering rather than refusing: dial briefly, then retry.
+    // A removed container's address stops answering rather than refusing: dial briefly,
+    // then retry. Idle upstream connections close after 30 s, before the API's own
+    // keep-alive (75 s, app/gunicorn.conf.py) would: the gateway never sends a request on
+    // a connection the API is closing (caddyfile.go "keepalive" -> IdleConnTimeout).
     "\t\t\ttransport http {",
     "\t\t\t\tdial_timeout 1s",
+    "\t\t\t\tkeepalive 30s",
     "\t\t\t}",
     "\t\t\tlb_policy round_robin",
     // A request whose upstream refuses the connection (stopping, crashed) is retried

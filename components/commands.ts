@@ -49,6 +49,36 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
 }
 
 /**
+ * Writes the API's SECRET_KEY, read from this command's environment (never its argv),
+ * into the key volume as a 0400 file owned by the API user, atomically. A replica
+ * mounts that volume read-only; uploads cannot reach a read-only root filesystem.
+ */
+export const SECRET_KEY_WRITE_PY = [
+  "import grp, os, pwd",
+  "user, _, group = os.environ['API_USER'].partition(':')",
+  "uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid",
+  "gid = int(group) if group.isdigit() else (grp.getgrnam(group).gr_gid if group else (pwd.getpwuid(uid).pw_gid if not user.isdigit() else uid))",
+  "path = '/run/secrets/secret-key'",
+  "fd = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)",
+  "os.write(fd, os.environ['SECRET_KEY'].encode())",
+  "os.close(fd)",
+  "os.chown(path + '.new', uid, gid)",
+  "os.rename(path + '.new', path)",
+].join("\n");
+
+export function secretKeyWriteArgv(a: { image: string; volume: string; stack: string; user: string }): string[] {
+  return [
+    "docker", "run", "--rm", "--network", "none",
+    "--label", `taskflow.stack=${a.stack}`, "--label", "taskflow.role=secret-writer",
+    // Root without any capability but CHOWN: it writes into the (root-owned) new volume
+    // and hands the file to the API user; nothing else.
+    "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--security-opt", "no-new-privileges:true", "--read-only",
+    "-v", `${a.volume}:/run/secrets`, "-e", "SECRET_KEY", "-e", `API_USER=${a.user}`,
+    a.image, "python3", "-c", SECRET_KEY_WRITE_PY,
+  ];
+}
+
+/**
  * Makes `targets` (replica container names, or tasks.<service>) the gateway's upstream
  * set, without a Caddy reload (images/caddy/gateway-upstreams). Exits non-zero, and
  * changes nothing, unless every target answers its health check.

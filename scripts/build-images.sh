@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local images the dev stack and the rehearsal use (no registry here):
-# a Debian bookworm base from debootstrap, then Postgres, Redis, Caddy and the fixture
-# API tags FROM it. Idempotent: an image is rebuilt only when its inputs change (the
+# a Debian bookworm base from debootstrap, then Postgres, Redis, Caddy and the TaskFlow
+# API (app/) FROM it. Idempotent: an image is rebuilt only when its inputs change (the
 # hash of its build context, build args and base image is kept as a label).
 set -euo pipefail
 
@@ -9,10 +9,9 @@ usage() {
   cat <<'USAGE'
 usage: scripts/build-images.sh [--help]
 Builds taskflow-base:bookworm (also tagged as app/Dockerfile's BASE_IMAGE),
-taskflow-postgres:15, taskflow-redis:7, taskflow-caddy:2.6, the fixture
-taskflow-api:{v1,v2,never-healthy,bad-migration,flaky} and the TaskFlow API
-taskflow-app:{test,v1,v2,never-healthy,bad-migration,flaky,slow-start} on the local
-Docker engine, skipping images whose inputs have not changed.
+taskflow-postgres:15, taskflow-redis:7, taskflow-caddy:2.6 and the TaskFlow API
+(app/) as taskflow-api:{v1,v2,test,never-healthy,bad-migration,flaky,slow-start} on
+the local Docker engine, skipping images whose inputs have not changed.
 Needs: docker (engine running), debootstrap (only when the base image is missing).
 Env: TASKFLOW_CACHE (default ~/.cache/taskflow) keeps the debootstrap tree.
 Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing.
@@ -77,18 +76,13 @@ docker tag "$base" "$(app_base)"
 build taskflow-postgres:15 "$root/images/postgres"
 build taskflow-redis:7 "$root/images/redis"
 build taskflow-caddy:2.6 "$root/images/caddy"
-api="$root/tests/fixtures/api"
-build taskflow-api:v1 "$api" --build-arg VERSION=v1 --build-arg SCHEMA=1
-build taskflow-api:v2 "$api" --build-arg VERSION=v2 --build-arg SCHEMA=2
-build taskflow-api:never-healthy "$api" --build-arg VERSION=never-healthy --build-arg MODE=never-healthy
-build taskflow-api:bad-migration "$api" --build-arg VERSION=bad-migration --build-arg MODE=bad-migration
-build taskflow-api:flaky "$api" --build-arg VERSION=flaky --build-arg MODE=flaky
-# The TaskFlow API (app/): its test stage, the production image, and the fault tags.
+# The TaskFlow API (app/): its test stage, two releases of the production image, and
+# the fault tags the rollout tests deploy (the `faults` stage; never in production).
 app="$root/app"
-build taskflow-app:test "$app" --target test
-build taskflow-app:v1 "$app" --build-arg APP_VERSION=v1
-build taskflow-app:v2 "$app" --build-arg APP_VERSION=v2
+build taskflow-api:test "$app" --target test
+build taskflow-api:v1 "$app" --build-arg APP_VERSION=v1
+build taskflow-api:v2 "$app" --build-arg APP_VERSION=v2
 for fault in never-healthy bad-migration flaky slow-start; do
-  build "taskflow-app:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"
+  build "taskflow-api:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"
 done
 echo "build-images: done"

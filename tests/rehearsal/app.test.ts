@@ -36,7 +36,7 @@ describe.skipIf(skipRehearsal)("the TaskFlow API image", () => {
     let out: string;
     try {
       out = docker("run", "--rm", ...label, "--network", id, "--read-only", "--tmpfs", "/tmp",
-        "-e", `DATABASE_URL=postgresql://taskflow:${password}@postgres:5432/taskflow`, "-e", "REDIS_URL=redis://redis:6379/0", "taskflow-app:test");
+        "-e", `DATABASE_URL=postgresql://taskflow:${password}@postgres:5432/taskflow`, "-e", "REDIS_URL=redis://redis:6379/0", "taskflow-api:test");
     } catch (e) {
       throw new Error(`pytest failed:\n${(e as { stdout?: string }).stdout ?? ""}${(e as Error).message}`);
     }
@@ -46,13 +46,13 @@ describe.skipIf(skipRehearsal)("the TaskFlow API image", () => {
   }, 180_000);
 
   it("ships a production image that runs as non-root with a HEALTHCHECK on /health and no test or fault code", () => {
-    const config = JSON.parse(docker("image", "inspect", "-f", "{{json .Config}}", "taskflow-app:v1"));
+    const config = JSON.parse(docker("image", "inspect", "-f", "{{json .Config}}", "taskflow-api:v1"));
     expect(config.User).toBe("10001:10001");
     expect(config.Healthcheck.Test.join(" ")).toContain("/health");
     expect(config.StopSignal).toBe("SIGTERM");
     expect(config.Cmd).toEqual(["gunicorn", "-c", "/app/gunicorn.conf.py", "taskflow.asgi:app"]);
     expect(config.Env).toContain("APP_VERSION=v1");
-    const files = docker("run", "--rm", ...label, "--entrypoint", "sh", "taskflow-app:v1", "-c",
+    const files = docker("run", "--rm", ...label, "--entrypoint", "sh", "taskflow-api:v1", "-c",
       "ls /app /app/migrations/versions; command -v gcc cc pytest || true");
     expect(files).not.toMatch(/taskflow_faults|tests|0099|gcc|pytest/);
     expect(files).toContain("0002_add_done_at.py");
@@ -62,10 +62,10 @@ describe.skipIf(skipRehearsal)("the TaskFlow API image", () => {
     const name = `${id}-api`;
     docker("run", "--rm", ...label, "--network", id, "-e", `DATABASE_URL=postgresql://taskflow:${password}@postgres:5432/taskflow`,
       "-e", "REDIS_URL=redis://redis:6379/0", "-e", "TASKFLOW_ENV=production", "-e", `SECRET_KEY=${"s".repeat(40)}`,
-      "taskflow-app:v1", "alembic", "upgrade", "head");
+      "taskflow-api:v1", "alembic", "upgrade", "head");
     docker("run", "-d", ...label, "--name", name, "--network", id, "--read-only", "--tmpfs", "/tmp", "--stop-timeout", "10",
       "-e", `DATABASE_URL=postgresql://taskflow:${password}@postgres:5432/taskflow`, "-e", "REDIS_URL=redis://redis:6379/0",
-      "-e", "TASKFLOW_ENV=production", "-e", `SECRET_KEY=${"s".repeat(40)}`, "-e", "GRACEFUL_TIMEOUT=5", "taskflow-app:v1");
+      "-e", "TASKFLOW_ENV=production", "-e", `SECRET_KEY=${"s".repeat(40)}`, "-e", "GRACEFUL_TIMEOUT=5", "taskflow-api:v1");
     let health = "";
     for (let i = 0; i < 60 && health !== "healthy"; i++) {
       await sleep(1);

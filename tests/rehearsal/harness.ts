@@ -13,9 +13,7 @@ import { report, startStrictLoad, StrictReport } from "../../bench/strictClient"
 import { ROOT } from "../support/stackConfig";
 
 export const REQUIRED_IMAGES = ["taskflow-postgres:15", "taskflow-redis:7", "taskflow-caddy:2.6", "taskflow-api:v1", "taskflow-api:v2",
-  "taskflow-api:never-healthy", "taskflow-api:bad-migration", "taskflow-api:flaky",
-  "taskflow-app:test", "taskflow-app:v1", "taskflow-app:v2", "taskflow-app:never-healthy", "taskflow-app:bad-migration", "taskflow-app:flaky",
-  "taskflow-app:slow-start"];
+  "taskflow-api:test", "taskflow-api:never-healthy", "taskflow-api:bad-migration", "taskflow-api:flaky", "taskflow-api:slow-start"];
 
 /** Why real-Docker tests cannot run here, or undefined when they can. */
 export function dockerUnavailable(): string | undefined {

@@ -93,7 +93,7 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
   });
 
   it("gives each preview its own empty database", async () => {
-    const made = await fetch(`http://127.0.0.1:${ports[staging]}/api/v1/tasks`, { method: "POST", body: '{"title":"staging only"}' });
+    const made = await fetch(`http://127.0.0.1:${ports[staging]}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"staging only"}' });
     expect(made.status).toBe(201);
     expect((await get(ports[staging], "/api/v1/tasks")).body.tasks.length).toBeGreaterThan(0);
     for (const p of previews()) expect((await get(ports[p], "/api/v1/tasks")).body.tasks).toEqual([]);

@@ -58,7 +58,7 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   });
 
   it("backs up, verifies, and restores after the rows are gone", async () => {
-    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", body: JSON.stringify({ title: "survive the restore" }) });
+    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "survive the restore" }) });
     const before = psql("SELECT id, title FROM tasks ORDER BY id");
     const backup = script("backup.sh", [stack, "--dir", dir, "--keep", "2"]);
     expect(backup.code).toBe(0);
@@ -116,7 +116,7 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   it("restore.sh saves the current database before it restores, so a wrong restore can be undone", async () => {
     const safetyDir = mkdtempSync(path.join(os.tmpdir(), "safety-"));
     const backup = script("backup.sh", [stack, "--dir", dir, "--keep", "5"]);
-    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", body: JSON.stringify({ title: "written after the backup" }) });
+    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "written after the backup" }) });
     const current = psql("SELECT id, title FROM tasks ORDER BY id");
     const r = script("restore.sh", [stack, backup.out, "--yes"], { env: { RESTORE_SAFETY_DIR: safetyDir } });
     expect(r.code).toBe(0);

@@ -63,12 +63,13 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
     }
   });
 
-  it("hands the tasks their connection strings as Docker secrets, never in the service spec", () => {
+  it("hands the tasks their connection strings and SECRET_KEY as Docker secrets, never in the service spec", () => {
     const spec = docker("service", "inspect", service());
-    expect(spec).not.toMatch(/postgresql:\/\/|redis:\/\/|DATABASE_URL=|REDIS_URL=/);
+    expect(spec).not.toMatch(/postgresql:\/\/|redis:\/\/|DATABASE_URL=|REDIS_URL=|SECRET_KEY=/);
     expect(spec).toContain("DATABASE_URL_FILE=/run/secrets/database-url");
+    expect(spec).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
     expect(JSON.parse(spec)[0].Spec.TaskTemplate.ContainerSpec.Secrets.map((s: { File: { Name: string } }) => s.File.Name).sort())
-      .toEqual(["/run/secrets/database-url", "/run/secrets/redis-url"]);
+      .toEqual(["/run/secrets/database-url", "/run/secrets/redis-url", "/run/secrets/secret-key"]);
   });
 
   it("rolls out v1 -> v2 under 10 clients with no failed request", async () => {

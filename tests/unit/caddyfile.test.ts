@@ -20,7 +20,7 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
     const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     expect(text).toContain("handle /__gateway/health {");
     expect(text).toContain(PROXY);
-    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s"]) {
+    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s", "keepalive 30s"]) {
       expect(text).toContain(line);
     }
     expect(text).not.toMatch(/https_port|Strict-Transport-Security|redir/);

@@ -40,6 +40,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       ...(config.gateway.domain ? [`${T.volume} taskflow-gateway-certificates`] : []),
       `${T.volume} taskflow-postgres-volume`,
       `${T.volume} taskflow-postgres-backups`,
+      `${T.volume} taskflow-api-secret-key`,
+      `${T.command} taskflow-api-secret-key-write`,
       `${T.volume} taskflow-redis-volume`,
       `${T.password} taskflow-api-secret-key`,
       `${T.password} taskflow-postgres-password`,
@@ -153,8 +155,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       }
       for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
-      // ...while the containers that need it do get it (as a secret env value or an uploaded file).
-      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, container("taskflow-api-replica-0").inputs.uploads])).toContain(secret);
+      // ...while what needs it gets it, as a secret: the replicas' environment, or the key writer's.
+      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.environment])).toContain(secret);
     }
   });
 
@@ -188,10 +190,17 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     }
   });
 
-  it("gives the API its deploy contract: a generated SECRET_KEY as a 0400 file, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {
+  it("gives the API its deploy contract: a generated SECRET_KEY as a 0400 file on a read-only volume, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {
     const r = container("taskflow-api-replica-0");
-    expect(r.inputs.uploads).toEqual([{ file: "/run/secrets/secret-key", content: expect.any(String), owner: config.api.user.split(":")[0], permissions: "0400" }]);
-    expect(isSecretValue(r.raw.uploads[0].content) || isSecretValue(r.raw.uploads)).toBe(true);
+    const keyVolume = find(run, T.volume, "taskflow-api-secret-key");
+    expect(r.inputs.volumes).toEqual([{ volumeName: keyVolume.state.name, containerPath: "/run/secrets", readOnly: true }]);
+    const write = command("taskflow-api-secret-key-write");
+    expect(r.dependencies).toContain(write.urn);
+    // The key reaches the writer through its environment (a secret), never its argv.
+    const argv = argvOf(write);
+    expect(argv.slice(argv.indexOf("-v"), argv.indexOf("-v") + 2)).toEqual(["-v", `${keyVolume.state.name}:/run/secrets`]);
+    expect(argv).toEqual(expect.arrayContaining(["--network", "none", "--cap-drop", "ALL", "--cap-add", "CHOWN", "-e", "SECRET_KEY", `API_USER=${config.api.user}`]));
+    expect(isSecretValue(write.raw.environment.SECRET_KEY)).toBe(true);
     const envs: string[] = r.inputs.envs;
     expect(envs).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
     expect(envs).toContain(`TASKFLOW_ENV=${{ dev: "development", staging: "staging", production: "production" }[stack]}`);
