@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from .db import check_cache, check_database, make_engine, make_redis, make_sessions
 from .models import Task
-from .observability import REGISTRY, RequestMiddleware, configure_logging
+from .observability import REGISTRY, RequestMiddleware, SingleWriteResponses, configure_logging
 from .settings import Settings, load_settings
 
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["content-type", "x-request-id"], allow_credentials=False)
+    app.add_middleware(SingleWriteResponses)
 
     def db():
         with sessions() as session:
@@ -83,18 +84,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session.commit()
         return task.as_dict()
 
-    @app.get("/api/v1/tasks/{task_id}")
-    def get_task(task_id: int, session=Depends(db)) -> dict:
+    def task_or_404(session, task_id: int) -> Task:
         task = session.get(Task, task_id)
         if task is None:
             raise HTTPException(status_code=404, detail="task not found")
-        return task.as_dict()
+        return task
+
+    @app.get("/api/v1/tasks/{task_id}")
+    def get_task(task_id: int, session=Depends(db)) -> dict:
+        return task_or_404(session, task_id).as_dict()
 
     @app.post("/api/v1/tasks/{task_id}/done")
     def mark_done(task_id: int, session=Depends(db)) -> dict:
-        task = session.get(Task, task_id)
-        if task is None:
-            raise HTTPException(status_code=404, detail="task not found")
+        task = task_or_404(session, task_id)
         if task.done_at is None:
             task.done_at = dt.datetime.now(dt.timezone.utc)
             session.commit()

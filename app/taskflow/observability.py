@@ -72,3 +72,32 @@ class RequestMiddleware(BaseHTTPMiddleware):
                 "status": response.status_code, "ms": round(elapsed * 1000, 1),
             }})
         return response
+
+
+class SingleWriteResponses:
+    """Holds a response's start until its first body chunk, then sends both in the same
+    event-loop step. uvicorn writes each ASGI message to the socket as it comes; between
+    two awaits other requests run, so a replica that dies (SIGKILL, OOM) could leave the
+    gateway holding headers without a body: it cannot retry that request and must abort
+    the client's connection. Sent back to back, the window is two adjacent write calls.
+    Outermost middleware (added last), so it sees what every other layer produced."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = None
+
+        async def send_together(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if start is not None and message["type"] == "http.response.body":
+                held, start = start, None
+                await send(held)
+            await send(message)
+
+        await self.app(scope, receive, send_together)

@@ -79,3 +79,22 @@ def test_migrations_run_from_empty_and_again_change_nothing(migrated):
     again = alembic("upgrade", "head")
     assert again.returncode == 0, again.stderr
     assert "Running upgrade" not in again.stderr
+
+
+def test_a_response_start_is_sent_together_with_its_first_body_chunk():
+    import asyncio
+
+    from taskflow.observability import SingleWriteResponses
+
+    sent = []
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        sent.append("app yielded")  # other requests may run here under uvicorn
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(SingleWriteResponses(app)({"type": "http"}, None, send))
+    assert sent == ["app yielded", "http.response.start", "http.response.body"]

@@ -42,7 +42,7 @@ describe.skipIf(skipRehearsal)("the TaskFlow API image", () => {
     }
     const summary = /(\d+) passed/.exec(out);
     expect(out).not.toMatch(/failed|error/i);
-    expect(Number(summary?.[1])).toBeGreaterThanOrEqual(14);
+    expect(Number(summary?.[1])).toBeGreaterThanOrEqual(15);
   }, 180_000);
 
   it("ships a production image that runs as non-root with a HEALTHCHECK on /health and no test or fault code", () => {
