@@ -50,7 +50,6 @@ export interface StrictLoadOptions {
 }
 
 export function classify(err: NodeJS.ErrnoException): FailureKind {
-  if (err.code === "ECONNRESET" && err.message === "socket hang up") return "eof";
   if (err.code === "ECONNRESET" || err.code === "EPIPE") return "reset";
   if (err.code === "ECONNREFUSED") return "refused";
   if (err.code === "ETIMEDOUT" || err.code === "ESOCKETTIMEDOUT" || err.message === "strict-client timeout") return "timeout";
