@@ -118,14 +118,17 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
         "--health-interval", "2s", "--health-retries", "3", "--health-start-period", "10s",
         "--update-order", "start-first", "--update-parallelism", "1", "--update-failure-action", "rollback", "--update-monitor", "5s",
         "--stop-grace-period", "10s", "--quiet", "taskflow-api:v1");
-      // The program's gateway image and Caddyfile, following the service's tasks in DNS.
+      // The program's gateway image and Caddyfile, following the service's tasks in DNS:
+      // an edge holding the port and the upstream set, and Caddy in its namespace.
       const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
       writeFileSync(path.join(dir, "Caddyfile"), renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, hsts: false }));
-      docker("create", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
-        "--user", "1000:1000", "-e", "GATEWAY_UPSTREAM_PORT=8000", "-e", "GATEWAY_UPSTREAM_HEALTH_PATH=/health", "taskflow-caddy:2.6");
-      docker("cp", path.join(dir, "Caddyfile"), `${gw}:/etc/caddy/Caddyfile`);
+      docker("run", "-d", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
+        "--user", "1000:1000", "-e", "GATEWAY_UPSTREAM_PORT=8000", "-e", "GATEWAY_UPSTREAM_HEALTH_PATH=/health", "taskflow-caddy:2.6", "gateway-edge-init");
+      docker("create", "--name", `${gw}-caddy`, "--label", `taskflow.stack=${stack}`, "--network", `container:${gw}`,
+        "--user", "1000:1000", "taskflow-caddy:2.6", "gateway-proxy-init");
+      docker("cp", path.join(dir, "Caddyfile"), `${gw}-caddy:/etc/caddy/Caddyfile`);
       rmSync(dir, { recursive: true, force: true });
-      docker("start", gw);
+      docker("start", `${gw}-caddy`);
       waitFor(() => { docker("exec", gw, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/__gateway/health"); }, 30);
       waitFor(() => setUpstreams(gw, [`tasks.${service}`]), 60);
     },
@@ -133,7 +136,7 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
       docker("service", "update", "--quiet", "--image", image, service);
     },
     teardown() {
-      for (const cmd of [["service", "rm", service], ["rm", "-f", gw]]) { try { docker(...cmd); } catch { /* gone */ } }
+      for (const cmd of [["service", "rm", service], ["rm", "-f", `${gw}-caddy`], ["rm", "-f", gw]]) { try { docker(...cmd); } catch { /* gone */ } }
       for (const role of ["postgres", "redis"]) { try { docker("network", "disconnect", "-f", net, containers(stack, role)[0]); } catch { /* gone */ } }
       // The overlay's endpoints go away with the service's tasks, a little later.
       try { waitFor(() => { docker("network", "rm", net); }, 30); } catch { /* left for the label sweep */ }

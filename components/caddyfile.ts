@@ -1,6 +1,7 @@
-// Renders the gateway's Caddyfile. Pure, and the same for every release: the gateway
-// starts with it and is never reloaded by a rollout. Which replicas serve is what the
-// name UPSTREAM_DNS_NAME answers, decided by images/caddy/gateway-upstreams.
+// Renders the gateway's Caddyfile. Pure, and the same for every release: a Caddy starts
+// with it and is never reloaded by a rollout. Which replicas serve is what the name
+// UPSTREAM_DNS_NAME answers, decided by images/caddy/gateway-upstreams. A change of this
+// file starts a new Caddy beside the old one (components/gateway.ts).
 import { TaskflowConfig } from "./config";
 
 export interface CaddyfileArgs {
@@ -16,6 +17,15 @@ export const UPSTREAM_DNS_NAME = "upstreams.taskflow.internal";
 /** Where that dnsmasq listens, inside the gateway container. */
 export const UPSTREAM_RESOLVER = "127.0.0.1:5353";
 
+/**
+ * Files private to each Caddy container (its own /run/gateway): Caddys share the edge's
+ * network namespace, so anything on a TCP port there could be the other Caddy's.
+ */
+export const CADDY_ADMIN_SOCKET = "/run/gateway/admin.sock";
+export const CADDY_HEALTH_SOCKET = "/run/gateway/health.sock";
+/** While this file exists the Caddy answers `Connection: close` (images/caddy/gateway-proxy-init). */
+export const CADDY_DRAINING_FILE = "/run/gateway/draining";
+
 /** The Strict-Transport-Security value; includeSubDomains only when asked for (gateway.hstsIncludeSubdomains). */
 export function hstsValue(includeSubdomains: boolean): string {
   return includeSubdomains ? "max-age=31536000; includeSubDomains" : "max-age=31536000";
@@ -26,12 +36,12 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
   const health = ["\thandle /__gateway/health {", '\t\trespond "ok" 200', "\t}"];
   const global = [
     "{",
-    "\tadmin 127.0.0.1:2019",
+    `\tadmin unix/${CADDY_ADMIN_SOCKET}`,
     // On a stop (or a reload by hand), in-flight requests get this long to finish.
     `\tgrace_period ${g.gracePeriodSeconds}s`,
   ];
   if (g.domain === undefined) {
-    return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...health, "\thandle {", ...proxy(a), "\t}", "}"]);
+    return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...draining, ...health, "\thandle {", ...proxy(a), "\t}", "}", "", ...privateHealth]);
   }
   // HTTPS: Caddy listens above 1024 (it runs without capabilities); Docker publishes
   // hostPort -> listenPort and httpsHostPort -> httpsListenPort. The redirect is ours,
@@ -54,6 +64,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     // Plain HTTP: the container health check, ACME HTTP-01 challenges (Caddy answers
     // those before any route) and a permanent redirect for everything else.
     `http://:${g.listenPort} {`,
+    ...draining,
     ...health,
     "\thandle {",
     `\t\tredir https://{host}${httpsPortSuffix(g)}{uri} 308`,
@@ -63,13 +74,37 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `${g.domain} {`,
     ...(g.tls === "internal" ? ["\ttls internal"] : []),
     ...(a.hsts ? [`\theader Strict-Transport-Security "${hstsValue(g.hstsIncludeSubdomains)}"`] : []),
+    ...draining,
     ...health,
     "\thandle {",
     ...proxy(a),
     "\t}",
     "}",
+    "",
+    ...privateHealth,
   ]);
 }
+
+// A draining Caddy closes each connection after its next response. Go's server closes
+// after the reply when the handler set `Connection: close` (go1.26 net/http/server.go:1343,
+// chunkWriter.writeHeader); over HTTP/2 it sends GOAWAY instead (h2_bundle.go:6692). The
+// file matcher stats the file on every request: a cheap syscall, and no config load.
+const draining = [
+  "\t@draining file {",
+  `\t\troot ${CADDY_DRAINING_FILE.slice(0, CADDY_DRAINING_FILE.lastIndexOf("/"))}`,
+  `\t\ttry_files ${CADDY_DRAINING_FILE.slice(CADDY_DRAINING_FILE.lastIndexOf("/"))}`,
+  "\t}",
+  "\theader @draining Connection close",
+];
+
+// This Caddy's own health answer, on a unix socket in its own filesystem: the container
+// health check must reach this Caddy, not whichever one the kernel picks on the port.
+const privateHealth = [
+  "http:// {",
+  `\tbind unix/${CADDY_HEALTH_SOCKET}`,
+  '\trespond "ok" 200',
+  "}",
+];
 
 /** `:<port>` for a URL to the public HTTPS port, or nothing for 443. */
 export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {

@@ -2,6 +2,7 @@
 // so tests assert the exact command and nothing is ever quoted for a shell by hand.
 // Secrets never appear here: commands read them from their environment.
 import * as pulumi from "@pulumi/pulumi";
+import { CADDY_HEALTH_SOCKET } from "./caddyfile";
 
 /**
  * command.local.Command runs `interpreter + [create]`. With this interpreter, `create`
@@ -174,6 +175,8 @@ export const REDIS_HEALTHCHECK_TEST = [
   'REDISCLI_AUTH="$(cat /run/secrets/redis-password)" redis-cli -h 127.0.0.1 ping | grep -q PONG',
 ];
 
-export function gatewayHealthcheckTest(listenPort: number): string[] {
-  return ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${listenPort}/__gateway/health`];
-}
+/** A Caddy answers on its own unix socket (components/caddyfile.ts privateHealth), not on the shared port. */
+export const CADDY_HEALTHCHECK_TEST = ["CMD", "curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "--unix-socket", CADDY_HEALTH_SOCKET, "http://gateway/__gateway/health"];
+
+/** The edge is healthy while its dnsmasq and upstream watcher run (images/caddy/gateway-edge-init). */
+export const GATEWAY_EDGE_HEALTHCHECK_TEST = ["CMD-SHELL", 'kill -0 "$(cat /run/gateway/dnsmasq.pid)" && kill -0 "$(cat /run/gateway/watch.pid)"'];

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "./config";
 import { httpsPortSuffix, renderCaddyfile } from "./caddyfile";
-import { gatewayHealthcheckTest } from "./commands";
+import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
 import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
 
 export interface GatewayArgs {
@@ -18,14 +18,28 @@ export interface GatewayArgs {
 }
 
 const CADDYFILE = "/etc/caddy/Caddyfile";
+/** The edge runs dnsmasq and a shell loop: small, fixed limits. */
+const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
 
 /**
- * Caddy, publishing the stack's only host ports (HTTP, and HTTPS with a domain). Its
- * Caddyfile is the same for every release: the Cutover changes the upstream set through
- * gateway-upstreams (images/caddy), so a rollout neither replaces nor reloads it.
+ * The stack's only published ports, in two kinds of container (images/caddy):
+ *
+ * - the edge holds the network namespace, the host ports and the upstream set (dnsmasq
+ *   and gateway-upstreams). The Cutover runs `gateway-upstreams set` in it. It changes
+ *   only when what it holds changes (ports, user, the replicas' port, health path or
+ *   probe interval), and then it is replaced stop-first: one host port, one holder.
+ * - Caddy runs in its own container inside the edge's namespace. Its Caddyfile is the
+ *   same for every release, so a rollout neither replaces nor reloads it. Any other
+ *   gateway change (Caddyfile, image, limits, TLS) replaces it start-first: the new
+ *   Caddy listens beside the old one on the same port (SO_REUSEPORT), passes its own
+ *   health check, and only then is the old one drained and stopped, so no client
+ *   connection is cut (images/caddy/gateway-proxy-init).
  */
 export class Gateway extends pulumi.ComponentResource {
+  /** The edge: ports, network, upstream set. `docker exec` it for gateway-upstreams. */
   public readonly container: docker.Container;
+  /** The Caddy serving now: TLS, headers, the reverse proxy. */
+  public readonly proxy: docker.Container;
   public readonly configVolume: docker.Volume;
   public readonly dataVolume?: docker.Volume;
   public readonly url: pulumi.Output<string>;
@@ -34,57 +48,87 @@ export class Gateway extends pulumi.ComponentResource {
     super("taskflow:docker:Gateway", name, {}, opts);
     const s = args.settings;
 
-    // The upstream names the last cutover chose live here, so a restarted gateway serves
-    // them again at once. No Caddy config is resumed from it: a replaced gateway starts
+    // The upstream names the last cutover chose live here, so a restarted edge serves
+    // them again at once. No Caddy config is resumed from anywhere: a new Caddy starts
     // with the Caddyfile rendered now.
     this.configVolume = new docker.Volume(`${name}-config`, { labels: labels(args.stack, "gateway-config") }, { parent: this });
-    // With a domain: certificates, keys and the ACME account live here, so a restarted
-    // or replaced gateway does not ask the CA again (and never hits its rate limits).
+    // With a domain: certificates, keys and the ACME account live here, so a new Caddy
+    // does not ask the CA again (and never hits its rate limits). Two Caddys share it
+    // during a replacement; Caddy's file storage locks what it writes.
     this.dataVolume = s.domain === undefined ? undefined
       : new docker.Volume(`${name}-certificates`, { labels: labels(args.stack, "gateway-certificates") }, { parent: this });
 
-    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
     const ports = [{ internal: s.listenPort, external: s.hostPort, ip: s.bindAddress, protocol: "tcp" }];
     if (s.domain !== undefined) ports.push({ internal: s.httpsListenPort, external: s.httpsHostPort, ip: s.bindAddress, protocol: "tcp" });
 
-    this.container = new docker.Container(`${name}-container`, {
+    this.container = new docker.Container(`${name}-edge`, {
       image: s.image,
       user: s.user,
-      // images/caddy/gateway-init: dnsmasq, the upstream watcher and `caddy run` on CADDYFILE.
-      command: ["gateway-init"],
+      // images/caddy/gateway-edge-init: dnsmasq and the upstream watcher, restarted if they exit.
+      command: ["gateway-edge-init"],
       envs: [
-        "XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data",
         `GATEWAY_UPSTREAM_PORT=${args.apiPort}`,
         `GATEWAY_UPSTREAM_HEALTH_PATH=${args.healthPath}`,
         `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${s.healthIntervalSeconds}`,
       ],
-      uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
-      volumes: [
-        { volumeName: this.configVolume.name, containerPath: "/config" },
-        ...(this.dataVolume ? [{ volumeName: this.dataVolume.name, containerPath: "/data" }] : []),
-      ],
-      ...(this.dataVolume ? {} : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
+      volumes: [{ volumeName: this.configVolume.name, containerPath: "/config" }],
       ports,
       networksAdvanced: [{ name: args.edgeNetwork }],
-      healthcheck: { tests: gatewayHealthcheckTest(s.listenPort), interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) },
+      // When the old Caddy closes its listener, connections queued on it move to the new
+      // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
+      sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+      healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) },
       wait: true,
       waitTimeout: 60,
-      stopTimeout: s.gracePeriodSeconds,
-      destroyGraceSeconds: s.gracePeriodSeconds,
       labels: labels(args.stack, "gateway"),
+      ...limits(EDGE_LIMITS),
+      ...hardening(),
+      ...logOptions(args.logging),
+    }, {
+      parent: this,
+      // A host port cannot be held by two containers: the edge is replaced stop-first.
+      deleteBeforeReplace: true,
+      // The edge runs only dnsmasq and gateway-upstreams; a new gateway image is for
+      // Caddy, and replacing the edge for it would close the port. It reaches the edge
+      // when the edge is next replaced (RUNBOOK: "Upgrade the gateway edge").
+      ignoreChanges: ["image"],
+      dependsOn: [this.configVolume],
+    });
+
+    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
+    const stopSeconds = s.drainSeconds + s.gracePeriodSeconds + 5;
+    this.proxy = new docker.Container(`${name}-caddy`, {
+      image: s.image,
+      user: s.user,
+      // images/caddy/gateway-proxy-init: `caddy run` on CADDYFILE, drained on SIGTERM.
+      command: ["gateway-proxy-init"],
+      envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data", `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`],
+      networkMode: pulumi.interpolate`container:${this.container.id}`,
+      uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
+      ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
+      healthcheck: { tests: CADDY_HEALTHCHECK_TEST, interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) },
+      wait: true,
+      waitTimeout: 60,
+      // Drain, then Caddy's own grace period for requests in flight, then a margin.
+      stopTimeout: stopSeconds,
+      destroyGraceSeconds: stopSeconds,
+      labels: labels(args.stack, "gateway-caddy"),
       ...limits(s),
       ...hardening(),
       ...logOptions(args.logging),
     }, {
       parent: this,
-      // A host port cannot be held by two containers: the gateway is the one container
-      // replaced stop-first. Rollouts never replace it (the Cutover sets its upstreams).
-      deleteBeforeReplace: true,
-      dependsOn: [this.configVolume, ...(this.dataVolume ? [this.dataVolume] : [])],
+      // Start-first: the new Caddy is healthy (its own socket answers) before the old one
+      // is drained and deleted at the end of the update. Explicit, because pulumi-docker
+      // replaces containers delete-first by default.
+      deleteBeforeReplace: false,
+      // The provider cannot change these on a running container; a change must replace it.
+      replaceOnChanges: ["healthcheck", "tmpfs", "stopTimeout"],
+      dependsOn: [this.container, ...(this.dataVolume ? [this.dataVolume] : [])],
     });
 
     this.url = pulumi.output(gatewayUrl(s));
-    this.registerOutputs({ container: this.container, configVolume: this.configVolume, dataVolume: this.dataVolume, url: this.url });
+    this.registerOutputs({ container: this.container, proxy: this.proxy, configVolume: this.configVolume, dataVolume: this.dataVolume, url: this.url });
   }
 }
 

@@ -108,13 +108,13 @@ export class TaskflowStack extends pulumi.ComponentResource {
     const cutover = new Cutover(`${name}-cutover`, {
       gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: target.replicaNames, serviceName: target.serviceName,
       dockerHost,
-      dependsOn: [...target.replicas, replicaGate.command, gateway.container],
+      dependsOn: [...target.replicas, replicaGate.command, gateway.container, gateway.proxy],
     }, { parent: this });
 
     // After the cutover: what clients reach through the gateway is the new version.
     new HealthGate(`${name}-health-gate`, {
       gatewayUrl: gateway.url,
-      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.container.name : undefined,
+      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
       expectedVersion: version, ...probe,
       api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
     }, { parent: this });

@@ -76,6 +76,12 @@ const gatewaySchema = z
     lbTryDurationSeconds: intBetween(1, 60).default(5),
     healthIntervalSeconds: intBetween(1, 60).default(2),
     gracePeriodSeconds: intBetween(0, 300).default(10),
+    /**
+     * How long a Caddy that a configuration change replaces answers `Connection: close`
+     * before it stops (images/caddy/gateway-proxy-init): long enough for every busy
+     * keep-alive client to send one more request.
+     */
+    drainSeconds: intBetween(1, 60).default(3),
     publicUrl: z.url({ error: "an http(s) URL where clients reach the gateway" }).optional(),
     /** With a domain Caddy serves HTTPS for it (certificates on a volume); without, plain HTTP. */
     domain: hostname().optional(),

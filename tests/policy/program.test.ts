@@ -68,7 +68,7 @@ describe.each<Variant>([
     'images-pinned: RemoteImage image "ghcr.io/taskflow/taskflow-api:latest" uses the tag `latest`.'],
   ["a production image without digest", "production", {}, (r) => { named(r, "taskflow-api-image").props.name = "ghcr.io/taskflow/taskflow-api:3f2a9c1"; },
     'images-pinned: RemoteImage image "ghcr.io/taskflow/taskflow-api:3f2a9c1" has no @sha256 digest.'],
-  ["a privileged gateway", "production", {}, (r) => { named(r, "taskflow-gateway-container").props.privileged = true; },
+  ["a privileged gateway", "production", {}, (r) => { named(r, "taskflow-gateway-caddy").props.privileged = true; },
     "container-not-privileged: Container is privileged."],
   ["Postgres with a published port", "staging", {}, (r) => { named(r, "taskflow-postgres-container").props.ports = [{ internal: 5432, external: 5432 }]; },
     "data-stores-internal-only: Data store taskflow-postgres-container publishes a port."],
@@ -82,7 +82,7 @@ describe.each<Variant>([
     "api-replicas-create-before-delete: API replica is not replaced create-before-delete."],
   ["replicas that do not wait for health", "staging", {}, (r) => { named(r, "taskflow-api-replica-1").props.wait = false; },
     "api-replicas-create-before-delete: API replica does not wait for health on create."],
-  ["a gateway without health check", "staging", {}, (r) => { delete named(r, "taskflow-gateway-container").props.healthcheck; },
+  ["a gateway without health check", "staging", {}, (r) => { delete named(r, "taskflow-gateway-edge").props.healthcheck; },
     "container-healthcheck: Container has no health check."],
   ["Redis without a memory limit", "production", {}, (r) => { named(r, "taskflow-redis-container").props.memory = 0; },
     "container-limits: Container has no memory limit."],
@@ -91,7 +91,7 @@ describe.each<Variant>([
   ["an API replica running as root in disguise (gid 0)", "production", {}, (r) => { named(r, "taskflow-api-replica-0").props.user = "10001:00"; },
     'container-non-root: Container runs as "10001:00" (gid 0 (the root group)).'],
   ["the Docker socket mounted into the gateway", "production", {}, (r) => {
-    named(r, "taskflow-gateway-container").props.volumes = [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }];
+    named(r, "taskflow-gateway-caddy").props.volumes = [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }];
   }, "container-no-host-mounts: Container mounts the Docker socket (/var/run/docker.sock)."],
   ["a replica publishing a port", "dev", {}, (r) => { named(r, "taskflow-api-replica-0").props.ports = [{ internal: 8000, external: 8000 }]; },
     "only-gateway-publishes-ports: Container taskflow-api-replica-0 publishes a host port but is not the gateway."],

@@ -14,6 +14,12 @@
 //    created so far are kept, replaced ones stay pending deletes until the next
 //    successful update (deployment_executor.go; state pending_replacement/delete).
 //  - Protected resources are never deleted or replaced (step_generator.go: protect).
+//  - ignoreChanges: an ignored input keeps its old value, for the diff and for a
+//    replacement's create alike (v3.248.0 step_generator.go:2838 processIgnoreChanges).
+//  - A delete-first replacement first deletes the dependents that the replacement
+//    forces to be replaced (step_generator.go:1947, :3009 calculateDependentReplacements).
+//    Here that is a container whose inputs name the replaced container (a Caddy in the
+//    gateway edge's network namespace: networkMode container:<id>).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -117,6 +123,7 @@ export class Rehearsal {
     if (!provider) throw this.fail(new Error(`the rehearsal has no provider for ${type}`));
     this.seen.add(key);
     const old = this.state.resources[key];
+    if (old) for (const k of reg.ignoreChanges) inputs = { ...inputs, [k.split(/[.[]/)[0]]: old.inputs[k.split(/[.[]/)[0]] };
     const entry = (id: string, outputs: Outputs): Entry => ({
       key, type, name, id, inputs, outputs, dependencies: reg.dependencies.map(keyOfUrn), protect: reg.protect,
     });
@@ -146,6 +153,7 @@ export class Rehearsal {
       const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
       this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
       if (deleteFirst) {
+        await this.deleteDependentsOf(old);
         await provider.delete(old.id, old.outputs, this.log);
         delete this.state.resources[key];
         this.save();
@@ -167,6 +175,21 @@ export class Rehearsal {
       this.log(`x failed   ${label}: ${err.message}`);
       if (process.env.REHEARSAL_DEBUG) this.log(String(err.stack));
       throw this.fail(err);
+    }
+  }
+
+  /** Containers whose inputs name `old`'s container id (and theirs, in turn), deleted first. */
+  private async deleteDependentsOf(old: Entry): Promise<void> {
+    const dependents = Object.values(this.state.resources).filter((e) =>
+      e.type === "docker:index/container:Container" && e.dependencies.includes(old.key) && JSON.stringify(e.inputs).includes(old.id));
+    for (const d of dependents) {
+      if (d.protect) throw new Error(`${short(d.type)} ${d.name} is protected and would have to be replaced with ${old.name}`);
+      await this.deleteDependentsOf(d);
+      this.log(`- delete   ${short(d.type)} ${d.name} (replaced with ${old.name})`);
+      await PROVIDERS[d.type].delete(d.id, d.outputs, this.log);
+      delete this.state.resources[d.key];
+      this.counts.deleted++;
+      this.save();
     }
   }
 

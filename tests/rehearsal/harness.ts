@@ -164,6 +164,18 @@ export function containers(stack: string, role: string, version?: string): strin
   return out ? out.split("\n").sort() : [];
 }
 
+/** Runs SQL in a stack's Postgres (as the app user) and returns psql's unaligned rows. */
+export function psql(stack: string, sql: string, db = "taskflow"): string {
+  return docker("exec", containers(stack, "postgres")[0], "psql", "-U", "taskflow", "-d", db, "-Atc", sql);
+}
+
+/** The tasks a load POSTed that the API answered 201 for, and only those, are stored: each exactly once. */
+export function storedWritesOf(stack: string, titles: string[]): { answered: string[]; stored: string[] } {
+  const prefix = titles[0]?.replace(/-\d+-\d+$/, "") ?? "none";
+  const stored = psql(stack, `SELECT title FROM tasks WHERE title LIKE '${prefix}-%' ORDER BY title`).split("\n").filter(Boolean);
+  return { answered: [...titles].sort(), stored };
+}
+
 /** Id of a stack's network with a role label (edge, internal). */
 export function networkOf(stack: string, role: string): string {
   return docker("network", "ls", "-q", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`);

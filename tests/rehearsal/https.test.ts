@@ -21,13 +21,15 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
     image, "api.replicas": 2, "gateway.domain": "localhost", "gateway.tls": "internal", "gateway.hsts": true,
     "gateway.hostPort": httpPort, "gateway.httpsHostPort": httpsPort,
   });
-  const gateway = () => containers(stack, "gateway")[0];
+  // The edge holds the ports and the upstream set; Caddy (and its certificates) runs in its namespace.
+  const edge = () => containers(stack, "gateway")[0];
+  const caddy = () => containers(stack, "gateway-caddy")[0];
 
   beforeAll(async () => {
     httpPort = await freePort();
     httpsPort = await freePort();
     first = await deploy("taskflow-api:v1");
-    tls = { servername: "localhost", ca: docker("exec", gateway(), "cat", INTERNAL_CA_ROOT) };
+    tls = { servername: "localhost", ca: docker("exec", caddy(), "cat", INTERNAL_CA_ROOT) };
   }, 180_000);
   afterAll(() => removeStack(stack), 120_000);
 
@@ -65,17 +67,32 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
     expect(after.certificate).toBe(before);
   }, 240_000);
 
-  it("keeps its certificate and its upstreams across a gateway restart", async () => {
-    const before = (await get(httpsPort, "/health", tls)).certificate;
-    docker("restart", "-t", "5", gateway());
+  /** The status page over verified HTTPS once it answers 200 again (polling up to `seconds`). */
+  const servedAgain = async (seconds: number) => {
     let res = await get(httpsPort, "/api/v1/status", tls).catch(() => undefined);
-    for (let i = 0; i < 40 && res?.status !== 200; i++) {
+    for (let i = 0; i < seconds * 4 && res?.status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 250));
       res = await get(httpsPort, "/api/v1/status", tls).catch(() => undefined);
     }
+    return res;
+  };
+
+  it("keeps its certificate and its upstreams across a restart of Caddy, and of the edge", async () => {
+    const before = (await get(httpsPort, "/health", tls)).certificate;
+    docker("restart", "-t", "5", caddy());
+    let res = await servedAgain(10);
     expect(res?.body.version).toBe("v2");
     expect(res?.certificate).toBe(before);
-  }, 60_000);
+    // A restarted edge has a new network namespace: Caddy notices its resolver is gone,
+    // exits, and its restart policy starts it again inside the new one.
+    const caddyBefore = caddy();
+    docker("restart", "-t", "5", edge());
+    res = await servedAgain(40);
+    expect(res?.body.version).toBe("v2");
+    expect(res?.certificate).toBe(before);
+    expect(caddy()).toBe(caddyBefore);
+    expect(Number(docker("inspect", "-f", "{{.RestartCount}}", caddy()))).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 /** Plain HTTP GET to 127.0.0.1 with a Host header; no redirect is followed. */

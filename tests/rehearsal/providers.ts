@@ -66,6 +66,7 @@ export function containerCreateBody(inputs: Inputs): Record<string, unknown> {
       SecurityOpt: inputs.securityOpts, Privileged: inputs.privileged ?? false,
       ReadonlyRootfs: inputs.readOnly ?? false, Tmpfs: inputs.tmpfs,
       RestartPolicy: inputs.restart ? { Name: inputs.restart } : undefined,
+      NetworkMode: inputs.networkMode, Sysctls: inputs.sysctls,
       PortBindings: Object.fromEntries(ports.map((p) => [portKey(p), [{ HostIp: p.ip ?? "", HostPort: String(p.external) }]])),
       Mounts: (inputs.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly ?? false })),
       LogConfig: inputs.logDriver ? { Type: inputs.logDriver, Config: inputs.logOpts ?? {} } : undefined,

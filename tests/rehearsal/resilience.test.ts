@@ -1,7 +1,7 @@
 // What happens between releases: a replica that dies or turns unhealthy gets no
 // traffic, Postgres replacement keeps the data, and a backup restores.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, dockerAsync, freePort, get, networkOf, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
+import { containers, docker, dockerAsync, freePort, get, networkOf, psql as psqlIn, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -11,7 +11,7 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
   const stack = uniqueStack("rh-resilience");
   let port: number;
   let base: Record<string, unknown>;
-  const psql = (sql: string, db = "taskflow") => docker("exec", containers(stack, "postgres")[0], "psql", "-U", "taskflow", "-d", db, "-Atc", sql);
+  const psql = (sql: string, db = "taskflow") => psqlIn(stack, sql, db);
 
   beforeAll(async () => {
     port = await freePort();

@@ -2,7 +2,7 @@
 // rollouts under load, a bad tag, a failed migration and a release that turns
 // unhealthy are all harmless, and a config revert rolls back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, underLoad, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, storedWritesOf, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
@@ -14,7 +14,6 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   const deploy = (image: string, more: Record<string, unknown> = {}) => rehearse(stack, { ...base, image, ...more });
   const versions = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
 
-  const psql = (sql: string) => docker("exec", containers(stack, "postgres")[0], "psql", "-U", "taskflow", "-d", "taskflow", "-Atc", sql);
 
   /**
    * Deploys `image` under `connections` strict keep-alive clients (every 20th request of
@@ -30,9 +29,8 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   /** Every task answered 201 is stored exactly once, and no other task of this load is. */
   const expectWritesKept = (titles: string[]) => {
     expect(titles.length).toBeGreaterThan(10);
-    const prefix = titles[0].replace(/-\d+-\d+$/, "");
-    const stored = psql(`SELECT title FROM tasks WHERE title LIKE '${prefix}-%' ORDER BY title`).split("\n").filter(Boolean);
-    expect(stored).toEqual([...titles].sort());
+    const { answered, stored } = storedWritesOf(stack, titles);
+    expect(stored).toEqual(answered);
   };
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/stackConfig";
-import { containers, docker, freePort, get, rehearse, removeStack, uniqueStack } from "./harness";
+import { containers, freePort, get, psql as psqlIn, rehearse, removeStack, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 // restore.sh's safety dumps go to a temporary directory, never into the checkout.
@@ -36,7 +36,7 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   const stack = uniqueStack("rh-ops");
   const dir = mkdtempSync(path.join(os.tmpdir(), "backups-"));
   let port: number;
-  const psql = (sql: string) => docker("exec", containers(stack, "postgres")[0], "psql", "-U", "taskflow", "-d", "taskflow", "-Atc", sql);
+  const psql = (sql: string) => psqlIn(stack, sql);
 
   beforeAll(async () => {
     port = await freePort();

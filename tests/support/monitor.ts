@@ -1,5 +1,5 @@
 // Wraps the Pulumi mock monitor's registerResource so callers see what the engine
-// would receive: resource options (replaceOnChanges, deleteBeforeReplace, protect,
+// would receive: resource options (replaceOnChanges, ignoreChanges, deleteBeforeReplace, protect,
 // dependencies) are not part of MockResourceArgs.
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,6 +14,7 @@ export interface Registration {
   propertyDependencies: Record<string, string[]>;
   deleteBeforeReplace?: boolean;
   replaceOnChanges: string[];
+  ignoreChanges: string[];
   protect: boolean;
   custom: boolean;
 }
@@ -34,7 +35,8 @@ export function watchRegistrations(
       parent: req.getParent(), dependencies: req.getDependenciesList(),
       propertyDependencies: propertyDependencies(req),
       deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
-      replaceOnChanges: req.getReplaceonchangesList(), protect: req.getProtect(), custom: req.getCustom(),
+      replaceOnChanges: req.getReplaceonchangesList(), ignoreChanges: req.getIgnorechangesList(),
+      protect: req.getProtect(), custom: req.getCustom(),
     };
     before(r);
     return register(req, (err: any, res: any) => {

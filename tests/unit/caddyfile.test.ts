@@ -20,10 +20,19 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
     const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     expect(text).toContain("handle /__gateway/health {");
     expect(text).toContain(PROXY);
-    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin 127.0.0.1:2019", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s", "keepalive 30s"]) {
+    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin unix//run/gateway/admin.sock", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s", "keepalive 30s"]) {
       expect(text).toContain(line);
     }
     expect(text).not.toMatch(/https_port|Strict-Transport-Security|redir/);
+  });
+
+  it("answers `Connection: close` on the port while the drain file exists, and its own health on a private socket", () => {
+    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
+    const main = text.slice(text.indexOf(":8080 {"), text.indexOf("\n}\n", text.indexOf(":8080 {")));
+    expect(main).toContain("\t@draining file {\n\t\troot /run/gateway\n\t\ttry_files /draining\n\t}\n\theader @draining Connection close\n");
+    expect(text).toContain('http:// {\n\tbind unix//run/gateway/health.sock\n\trespond "ok" 200\n}\n');
+    // No TCP admin endpoint: two Caddys share the edge's network namespace.
+    expect(text).not.toMatch(/admin [0-9]|:2019/);
   });
 
   it("is the same text whatever replicas serve: a release never changes (or reloads) it", () => {
@@ -48,6 +57,10 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
     expect(https).toContain('header Strict-Transport-Security "max-age=31536000"\n');
     expect(hstsValue(false)).toBe("max-age=31536000");
     expect(https).toContain(PROXY);
+    // Both public sites drain before a replaced Caddy stops; the health site stays private.
+    expect(https).toContain("\theader @draining Connection close\n");
+    expect(site(text, "http://:8080")).toContain("\theader @draining Connection close\n");
+    expect(text).toContain("http:// {\n\tbind unix//run/gateway/health.sock\n");
   });
 
   it("adds includeSubDomains to HSTS only when gateway.hstsIncludeSubdomains is set", () => {

@@ -13,7 +13,7 @@ describe("the dev stack with gateway.domain and tls internal", () => {
   });
 
   it("publishes HTTP and HTTPS and serves https://<domain>:<port>", () => {
-    expect(find(run, T.container, "taskflow-gateway-container").inputs.ports.map((p: { internal: number; external: number }) => `${p.external}->${p.internal}`))
+    expect(find(run, T.container, "taskflow-gateway-edge").inputs.ports.map((p: { internal: number; external: number }) => `${p.external}->${p.internal}`))
       .toEqual(["8080->8080", "18443->8443"]);
     expect(run.outputs.url).toBe("https://localhost:18443");
   });
@@ -21,14 +21,14 @@ describe("the dev stack with gateway.domain and tls internal", () => {
   it("keeps certificates on a labeled volume the gateway mounts at /data", () => {
     const volume = find(run, T.volume, "taskflow-gateway-certificates");
     expect(volume.inputs.labels).toContainEqual({ label: "taskflow.role", value: "gateway-certificates" });
-    expect(find(run, T.container, "taskflow-gateway-container").inputs.volumes).toContainEqual({ volumeName: volume.state.name, containerPath: "/data" });
+    expect(find(run, T.container, "taskflow-gateway-caddy").inputs.volumes).toContainEqual({ volumeName: volume.state.name, containerPath: "/data" });
   });
 
   it("has the health gate verify the certificate against the gateway's own CA; HSTS stays off outside production", () => {
     const argv: string[] = JSON.parse(find(run, T.command, "taskflow-health-gate-check").inputs.create);
     expect(argv[argv.indexOf("--gateway-url") + 1]).toBe("https://localhost:18443");
-    expect(argv[argv.indexOf("--gateway-ca-from") + 1]).toBe(run.outputs.gatewayContainer);
-    const caddyfile = find(run, T.container, "taskflow-gateway-container").inputs.uploads[0].content as string;
+    expect(argv[argv.indexOf("--gateway-ca-from") + 1]).toBe(find(run, T.container, "taskflow-gateway-caddy").state.name);
+    const caddyfile = find(run, T.container, "taskflow-gateway-caddy").inputs.uploads[0].content as string;
     expect(caddyfile).toContain("localhost {\n\ttls internal\n");
     expect(caddyfile).not.toContain("Strict-Transport-Security");
   });

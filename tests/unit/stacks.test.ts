@@ -13,7 +13,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   const replicas = () => ofType(run, T.container).filter((r) => r.name.startsWith("taskflow-api-replica-"));
   const container = (name: string) => find(run, T.container, name);
   const command = (name: string) => find(run, T.command, name);
-  const gatewayCaddyfile = () => container("taskflow-gateway-container").inputs.uploads[0].content as string;
+  const gatewayCaddyfile = () => container("taskflow-gateway-caddy").inputs.uploads[0].content as string;
 
   beforeAll(async () => {
     config = loadConfig(stackFileConfig(stack));
@@ -30,7 +30,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.command} taskflow-replica-gate-check`,
       ...(config.backup.enabled ? [`${T.command} taskflow-backup-dump`] : []),
       ...Array.from({ length: config.api.replicas }, (_, i) => `${T.container} taskflow-api-replica-${i}`),
-      `${T.container} taskflow-gateway-container`,
+      `${T.container} taskflow-gateway-caddy`,
+      `${T.container} taskflow-gateway-edge`,
       `${T.container} taskflow-postgres-container`,
       `${T.container} taskflow-redis-container`,
       `${T.image} taskflow-api-image`,
@@ -107,7 +108,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     for (const r of replicas()) {
       expect(r.inputs.healthcheck.tests.at(-1)).toBe(`http://127.0.0.1:${config.api.port}${config.api.healthPath}`);
     }
-    expect(container("taskflow-gateway-container").inputs.envs).toEqual(expect.arrayContaining([
+    expect(container("taskflow-gateway-edge").inputs.envs).toEqual(expect.arrayContaining([
       `GATEWAY_UPSTREAM_PORT=${config.api.port}`, `GATEWAY_UPSTREAM_HEALTH_PATH=${config.api.healthPath}`,
       `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${config.gateway.healthIntervalSeconds}`,
     ]));
@@ -129,12 +130,12 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("publishes host ports on the gateway only: HTTP, and HTTPS when the stack has a domain", () => {
     const g = config.gateway;
     const published = ofType(run, T.container).flatMap((c) => (c.inputs.ports ?? []).map((p: any) => ({ c: c.name, ...p })));
-    const port = (internal: number, external: number) => ({ c: "taskflow-gateway-container", internal, external, ip: g.bindAddress, protocol: "tcp" });
+    const port = (internal: number, external: number) => ({ c: "taskflow-gateway-edge", internal, external, ip: g.bindAddress, protocol: "tcp" });
     expect(published).toEqual([port(g.listenPort, g.hostPort), ...(g.domain ? [port(g.httpsListenPort, g.httpsHostPort)] : [])]);
   });
 
   it("keeps certificates on a volume when it serves HTTPS, with HSTS in production", () => {
-    const gw = container("taskflow-gateway-container");
+    const gw = container("taskflow-gateway-caddy");
     const cutover = gatewayCaddyfile();
     if (config.gateway.domain) {
       expect(gw.inputs.volumes).toContainEqual({ volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String), containerPath: "/data" });
@@ -175,7 +176,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     const replicaGate = command("taskflow-replica-gate-check");
     expect(replicaGate.dependencies).toEqual(expect.arrayContaining(replicas().map((r) => r.urn)));
     const cutover = command("taskflow-cutover-reload");
-    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), replicaGate.urn, container("taskflow-gateway-container").urn]));
+    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), replicaGate.urn, container("taskflow-gateway-edge").urn, container("taskflow-gateway-caddy").urn]));
     expect(command("taskflow-health-gate-check").dependencies).toContain(cutover.urn);
   });
 
@@ -237,14 +238,33 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(names).toHaveLength(config.api.replicas);
     expect(argvOf(cutover)).toEqual(["docker", "exec", run.outputs.gatewayContainer, "gateway-upstreams", "set", ...names]);
     expect(cutover.inputs).not.toHaveProperty("stdin");
-    expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-container").inputs.id ?? expect.anything(), names]);
+    expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-edge").inputs.id ?? expect.anything(), names]);
   });
 
-  it("starts the gateway with the Caddyfile rendered now, never a resumed one", () => {
-    const gw = container("taskflow-gateway-container");
-    expect(gw.inputs.command).toEqual(["gateway-init"]);
+  it("starts Caddy with the Caddyfile rendered now, never a resumed one", () => {
+    const gw = container("taskflow-gateway-caddy");
+    expect(gw.inputs.command).toEqual(["gateway-proxy-init"]);
     expect(JSON.stringify(gw.inputs)).not.toContain("--resume");
     expect(gatewayCaddyfile()).toContain(`dynamic a upstreams.taskflow.internal ${config.api.port} {`);
+  });
+
+  it("runs Caddy inside the edge's network namespace, so a new Caddy can listen beside the old one", () => {
+    const edge = container("taskflow-gateway-edge");
+    const caddy = container("taskflow-gateway-caddy");
+    expect(edge.inputs.command).toEqual(["gateway-edge-init"]);
+    expect(edge.inputs.sysctls).toEqual({ "net.ipv4.tcp_migrate_req": "1" });
+    expect(caddy.inputs.networkMode).toBe(`container:${edge.name}-id`); // the mocks give a resource the id "<name>-id"
+    expect(caddy.inputs.ports).toBeUndefined();
+    expect(caddy.inputs.networksAdvanced).toBeUndefined();
+    expect(caddy.dependencies).toContain(edge.urn);
+    // Its own health check reaches it through its private socket, not the shared port.
+    expect(caddy.inputs.healthcheck.tests).toEqual(expect.arrayContaining(["--unix-socket", "/run/gateway/health.sock"]));
+    expect(gatewayCaddyfile()).toContain("\tbind unix//run/gateway/health.sock\n");
+    // A replaced Caddy drains, then gets Caddy's grace period, before Docker kills it.
+    const g = config.gateway;
+    expect(caddy.inputs.envs).toContain(`GATEWAY_DRAIN_SECONDS=${g.drainSeconds}`);
+    expect(caddy.inputs.stopTimeout).toBe(g.drainSeconds + g.gracePeriodSeconds + 5);
+    expect(caddy.inputs.destroyGraceSeconds).toBe(caddy.inputs.stopTimeout);
   });
 
   it("sends every Docker command to the configured host", () => {
@@ -266,7 +286,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       replicaNames: replicas().map((r) => expect.stringMatching(new RegExp(`^${r.name}-[a-f0-9]{7}$`))),
       databaseHost: "postgres",
       cacheHost: "redis",
-      gatewayContainer: expect.stringMatching(/^taskflow-gateway-container-[a-f0-9]{7}$/),
+      gatewayContainer: expect.stringMatching(/^taskflow-gateway-edge-[a-f0-9]{7}$/),
     });
   });
 });

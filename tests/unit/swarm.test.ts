@@ -26,7 +26,7 @@ describe("runtime: swarm (staging config)", () => {
   });
 
   it("declares the API as one service with N replicas and no replica containers", () => {
-    expect(ofType(run, T.container).map((c) => c.name).sort()).toEqual(["taskflow-gateway-container", "taskflow-postgres-container", "taskflow-redis-container"]);
+    expect(ofType(run, T.container).map((c) => c.name).sort()).toEqual(["taskflow-gateway-caddy", "taskflow-gateway-edge", "taskflow-postgres-container", "taskflow-redis-container"]);
     expect(service().inputs.mode).toEqual({ replicated: { replicas: config.api.replicas } });
     expect(run.outputs.apiService).toBe(service().state.name);
     expect(run.outputs.replicaNames).toEqual([]);
