@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./components/config";
+import { loadConfig } from "./config";
 import { GitHubEnvironments, TaskflowStack } from "./components";
 
 const config = loadConfig(pulumi.runtime.allConfig(), secretKeys());

@@ -3,13 +3,14 @@
 // through a gateway on 127.0.0.1, three ways: this project (the program via the
 // rehearsal), the naive stop-and-recreate, and a swarm start-first service. Prints a
 // table; writes JSON, an SVG chart and the README table (bench/results/).
+import { LABELS } from "../components/labels";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadConfig } from "../components/config";
-import { HTTP_PROBE_PY } from "../components/commands";
-import { containers, docker, dockerUnavailable, freePort, get, networkOf, rehearse, removeStack, uniqueStack } from "../tests/rehearsal/harness";
-import { ROOT, stackFileConfig } from "../tests/support/stackConfig";
+import { loadConfig } from "../config";
+import { HTTP_PROBE_PY } from "../components/bin/probes";
+import { containers, docker, dockerUnavailable, freePort, get, networkOf, rehearse, removeStack, uniqueStack } from "../rehearsal/client";
+import { ROOT, stackFileConfig } from "../config/stackFile";
 import { ChartRun, renderChart } from "./chart";
 import { traceLoad, windowStats, WindowStats } from "./load";
 import { envFileFrom, naiveWay, pulumiWay, Strategy, swarmWay, waitFor } from "./strategies";
@@ -33,7 +34,7 @@ function measureFloor(stack: string): number {
   try {
     for (let i = 0; i < 3; i++) {
       const name = `bench-floor-${stack}-${i}`;
-      docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", networkOf(stack, "edge"), "--env-file", env.file, "taskflow-api:v2");
+      docker("create", "--name", name, "--label", `${LABELS.stack}=${stack}`, "--network", networkOf(stack, "edge"), "--env-file", env.file, "taskflow-api:v2");
       docker("network", "connect", networkOf(stack, "internal"), name);
       const start = Date.now();
       docker("start", name);

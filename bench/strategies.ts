@@ -1,12 +1,14 @@
 // The three ways of replacing the API that the benchmark compares, on one Docker engine.
+import { LABELS } from "../components/labels";
+import { HTTP_PROBE_PY } from "../components/bin/probes";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderCaddyfile } from "../components/caddyfile";
 import { cutoverArgv } from "../components/commands";
-import type { TaskflowConfig } from "../components/config";
-import { containers, docker, networkOf, rehearse } from "../tests/rehearsal/harness";
+import type { TaskflowConfig } from "../config";
+import { containers, docker, networkOf, rehearse } from "../rehearsal/client";
 
 /** Retries `attempt` every 500 ms until it stops throwing, for at most `seconds`. */
 export function waitFor(attempt: () => void, seconds: number): void {
@@ -70,7 +72,7 @@ export function naiveWay(stack: string, port: number): Strategy & { setup(): voi
   let env: { file: string; cleanup: () => void } | undefined;
   // As compose does: the container is on both networks before it starts.
   const run = (image: string) => {
-    docker("create", "--name", name, "--label", `taskflow.stack=${stack}`, "--network", networkOf(stack, "edge"),
+    docker("create", "--name", name, "--label", `${LABELS.stack}=${stack}`, "--network", networkOf(stack, "edge"),
       "--env-file", env!.file, "--user", "10001:10001", image);
     docker("network", "connect", networkOf(stack, "internal"), name);
     docker("start", name);
@@ -109,12 +111,13 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
         docker("swarm", "init", "--advertise-addr", "127.0.0.1");
         initialized = true;
       }
-      docker("network", "create", "-d", "overlay", "--attachable", "--label", `taskflow.stack=${stack}`, net);
+      docker("network", "create", "-d", "overlay", "--attachable", "--label", `${LABELS.stack}=${stack}`, net);
       for (const role of ["postgres", "redis"]) docker("network", "connect", "--alias", role, net, containers(stack, role)[0]);
       env = envFileFrom(containers(stack, "api")[0]);
       docker("service", "create", "--name", service, "--replicas", "2", "--network", net, "--env-file", env.file, "--user", "10001:10001",
-        "--label", `taskflow.stack=${stack}`,
-        "--health-cmd", "python3 -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2)\"",
+        "--label", `${LABELS.stack}=${stack}`,
+        // The replicas' own HEALTHCHECK probe; --health-cmd is a shell string, so it is quoted once here.
+        "--health-cmd", `python3 -c ${shellQuote(HTTP_PROBE_PY)} http://127.0.0.1:8000/health`,
         "--health-interval", "2s", "--health-retries", "3", "--health-start-period", "10s",
         "--update-order", "start-first", "--update-parallelism", "1", "--update-failure-action", "rollback", "--update-monitor", "5s",
         "--stop-grace-period", "10s", "--quiet", "taskflow-api:v1");
@@ -122,9 +125,9 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
       // an edge holding the port and the upstream set, and Caddy in its namespace.
       const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
       writeFileSync(path.join(dir, "Caddyfile"), renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, hsts: false }));
-      docker("run", "-d", "--name", gw, "--label", `taskflow.stack=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
+      docker("run", "-d", "--name", gw, "--label", `${LABELS.stack}=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
         "--user", "1000:1000", "-e", "GATEWAY_UPSTREAM_PORT=8000", "-e", "GATEWAY_UPSTREAM_HEALTH_PATH=/health", "taskflow-caddy:2.6", "gateway-edge-init");
-      docker("create", "--name", `${gw}-caddy`, "--label", `taskflow.stack=${stack}`, "--network", `container:${gw}`,
+      docker("create", "--name", `${gw}-caddy`, "--label", `${LABELS.stack}=${stack}`, "--network", `container:${gw}`,
         "--user", "1000:1000", "taskflow-caddy:2.6", "gateway-proxy-init");
       docker("cp", path.join(dir, "Caddyfile"), `${gw}-caddy:/etc/caddy/Caddyfile`);
       rmSync(dir, { recursive: true, force: true });
@@ -144,4 +147,9 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
       env?.cleanup();
     },
   };
+}
+
+/** One POSIX shell word: single quotes, with each ' written as '\''. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
 }

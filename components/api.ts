@@ -1,7 +1,9 @@
+import { LABELS } from "./labels";
 import * as command from "@pulumi/command";
+import { ApiRuntime } from "./apiRuntime";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 import { apiHealthcheckTest, argvCommand, migrationArgv, secretKeyWriteArgv } from "./commands";
 import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
 
@@ -68,11 +70,13 @@ export const REPLICA_REPLACE_ON_CHANGES = [
 ];
 
 /** The API: its image, a one-off migration in that image, then N replicas. */
-export class Api extends pulumi.ComponentResource {
+export class Api extends pulumi.ComponentResource implements ApiRuntime {
   public readonly image: docker.RemoteImage;
   public readonly migration: command.local.Command;
   public readonly replicas: docker.Container[];
   public readonly replicaNames: pulumi.Output<string[]>;
+  public readonly serving: pulumi.Resource[];
+  public readonly upstreamTargets: pulumi.Output<string[]>;
   public readonly secretKeyVolume: docker.Volume;
   public readonly secretKeyWrite: command.local.Command;
 
@@ -117,7 +121,7 @@ export class Api extends pulumi.ComponentResource {
       stopSignal: "SIGTERM",
       stopTimeout: s.destroyGraceSeconds,
       destroyGraceSeconds: s.destroyGraceSeconds,
-      labels: [...labels(args.stack, "api"), { label: "taskflow.version", value: args.version }],
+      labels: [...labels(args.stack, "api"), { label: LABELS.version, value: args.version }],
       ...limits(s),
       ...hardening(),
       ...logOptions(args.logging),
@@ -130,6 +134,8 @@ export class Api extends pulumi.ComponentResource {
     }));
 
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
+    this.serving = this.replicas;
+    this.upstreamTargets = this.replicaNames;
     this.registerOutputs({
       image: this.image, migration: this.migration, secretKeyVolume: this.secretKeyVolume, secretKeyWrite: this.secretKeyWrite,
       replicas: this.replicas, replicaNames: this.replicaNames,

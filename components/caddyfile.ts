@@ -2,7 +2,7 @@
 // with it and is never reloaded by a rollout. Which replicas serve is what the name
 // UPSTREAM_DNS_NAME answers, decided by images/caddy/gateway-upstreams. A change of this
 // file starts a new Caddy beside the old one (components/gateway.ts).
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 
 export interface CaddyfileArgs {
   gateway: TaskflowConfig["gateway"];

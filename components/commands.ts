@@ -2,14 +2,18 @@
 // so tests assert the exact command and nothing is ever quoted for a shell by hand.
 // Secrets never appear here: commands read them from their environment.
 import * as pulumi from "@pulumi/pulumi";
+import { BIN } from "./bin";
+import { HTTP_PROBE_PY } from "./bin/probes";
+import { HealthGateOptions, toArgv } from "./bin/healthGateOptions";
 import { CADDY_HEALTH_SOCKET } from "./caddyfile";
+import { labelArgs } from "./labels";
 
 /**
  * command.local.Command runs `interpreter + [create]`. With this interpreter, `create`
- * is a JSON argument list executed without a shell (scripts/run-argv.mjs), so the
+ * is a JSON argument list executed without a shell (components/bin/run-argv.mjs), so the
  * preview diff shows the exact command and no value can be shell-interpreted.
  */
-export const RUN_ARGV_INTERPRETER = ["node", "scripts/run-argv.mjs"];
+export const RUN_ARGV_INTERPRETER = ["node", BIN.runArgv];
 
 export function argvCommand(argv: pulumi.Input<pulumi.Input<string>[]>) {
   return {
@@ -36,8 +40,7 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
   return [
     "docker", "run", "--rm",
     "--network", a.network,
-    "--label", `taskflow.stack=${a.stack}`,
-    "--label", "taskflow.role=migration",
+    ...labelArgs(a.stack, "migration"),
     "--user", a.user,
     "--security-opt", "no-new-privileges:true",
     "--cap-drop", "ALL",
@@ -70,7 +73,7 @@ export const SECRET_KEY_WRITE_PY = [
 export function secretKeyWriteArgv(a: { image: string; volume: string; stack: string; user: string }): string[] {
   return [
     "docker", "run", "--rm", "--network", "none",
-    "--label", `taskflow.stack=${a.stack}`, "--label", "taskflow.role=secret-writer",
+    ...labelArgs(a.stack, "secret-writer"),
     // Root without any capability but CHOWN: it writes into the (root-owned) new volume
     // and hands the file to the API user; nothing else.
     "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--security-opt", "no-new-privileges:true", "--read-only",
@@ -88,44 +91,11 @@ export function cutoverArgv(gatewayContainer: string, targets: string[]): string
   return ["docker", "exec", gatewayContainer, "gateway-upstreams", "set", ...targets];
 }
 
-export interface HealthGateArgvArgs {
-  /** Absent: check the replicas only (the gate before the cutover). */
-  gatewayUrl?: string;
-  /** The gateway container whose internal CA (`tls internal`) the gate must trust. */
-  gatewayCaFrom?: string;
-  expectedVersion: string;
-  /** Containers to probe from inside (container runtime). */
-  replicas: string[];
-  /** A swarm service whose tasks are probed from a container on its network (swarm runtime). */
-  service?: ServiceProbe;
-  port: number;
-  healthPath: string;
-  statusPath: string;
-  attempts: number;
-  intervalSeconds: number;
-  timeoutSeconds: number;
-}
+export type { HealthGateOptions, ServiceProbe } from "./bin/healthGateOptions";
 
-export interface ServiceProbe { name: string; taskCount: number; network: string; probeImage: string; stack: string }
-
-export function healthGateArgv(a: HealthGateArgvArgs): string[] {
-  return [
-    "node", "scripts/health-gate.mjs",
-    ...(a.gatewayUrl === undefined ? [] : ["--gateway-url", a.gatewayUrl]),
-    ...(a.gatewayCaFrom === undefined ? [] : ["--gateway-ca-from", a.gatewayCaFrom]),
-    "--expect-version", a.expectedVersion,
-    "--port", String(a.port),
-    "--health-path", a.healthPath,
-    "--status-path", a.statusPath,
-    "--attempts", String(a.attempts),
-    "--interval", String(a.intervalSeconds),
-    "--timeout", String(a.timeoutSeconds),
-    ...a.replicas.flatMap((r) => ["--replica", r]),
-    ...(a.service ? [
-      "--service", a.service.name, "--task-count", String(a.service.taskCount), "--network", a.service.network,
-      "--probe-image", a.service.probeImage, "--stack", a.service.stack,
-    ] : []),
-  ];
+/** `node health-gate.mjs <options>`: the argv is written by the contract the script parses with. */
+export function healthGateArgv(a: HealthGateOptions): string[] {
+  return ["node", BIN.healthGate, ...toArgv(a)];
 }
 
 // Runs inside the Postgres container: a custom-format dump named by UTC time, written
@@ -152,14 +122,8 @@ export function backupArgv(postgresContainer: string, backupDir: string, keep: n
   return ["docker", "exec", "-e", `BACKUP_DIR=${backupDir}`, "-e", `KEEP=${keep}`, postgresContainer, "sh", "-c", BACKUP_SCRIPT];
 }
 
-/** The API's Docker HEALTHCHECK: python3 is in every TaskFlow image (a Python API). */
-export const HTTP_PROBE_PY = [
-  "import sys, urllib.request",
-  "try:",
-  "    sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)",
-  "except Exception:",
-  "    sys.exit(1)",
-].join("\n");
+/** The API's Docker HEALTHCHECK probe (components/bin/probes.js, shared with the health gate). */
+export { HTTP_PROBE_PY };
 
 export function apiHealthcheckTest(port: number, healthPath: string): string[] {
   return ["CMD", "python3", "-c", HTTP_PROBE_PY, `http://127.0.0.1:${port}${healthPath}`];

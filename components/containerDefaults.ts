@@ -1,16 +1,18 @@
 // Settings every TaskFlow container shares: labels that find (and clean up) a stack's
 // objects, bounded logs, and the least privilege a long-running service needs.
+import { LABELS } from "./labels";
 import * as docker from "@pulumi/docker";
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 
-export const LABEL_STACK = "taskflow.stack";
-export const LABEL_ROLE = "taskflow.role";
+/** Kept for callers that name them so; the keys live in labels.js. */
+export const LABEL_STACK = LABELS.stack;
+export const LABEL_ROLE = LABELS.role;
 
 export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
   return [
     { label: LABEL_STACK, value: stack },
     { label: LABEL_ROLE, value: role },
-    { label: "taskflow.managed-by", value: "pulumi" },
+    { label: LABELS.managedBy, value: "pulumi" },
   ];
 }
 

@@ -1,16 +1,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { ApiRuntime } from "./apiRuntime";
 import { argvCommand, cutoverArgv } from "./commands";
 
 export interface CutoverArgs {
+  /** The gateway edge, where gateway-upstreams runs. */
   gatewayContainer: pulumi.Input<string>;
-  /** Id of the gateway container: a new gateway needs the upstreams set again. */
+  /** Id of the gateway edge: a new edge needs the upstreams set again. */
   gatewayId: pulumi.Input<string>;
-  /** Container runtime: the replicas that serve from now on. */
-  replicaNames: pulumi.Input<string[]>;
-  /** Swarm runtime: the service whose tasks serve (followed as tasks.<service>). */
-  serviceName?: pulumi.Input<string>;
+  /** What serves from now on: its upstream targets. */
+  runtime: ApiRuntime;
   dockerHost: string;
+  /** Besides the runtime's serving resources: the gate and the gateway. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -26,13 +27,12 @@ export class Cutover extends pulumi.ComponentResource {
 
   constructor(name: string, args: CutoverArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Cutover", name, {}, opts);
-    const targets = pulumi.all([args.replicaNames, args.serviceName]).apply(([names, service]) =>
-      service ? [`tasks.${service}`] : names);
+    const targets = args.runtime.upstreamTargets;
     this.command = new command.local.Command(`${name}-reload`, {
       ...argvCommand(pulumi.all([args.gatewayContainer, targets]).apply(([gw, t]) => cutoverArgv(gw, t))),
       environment: { DOCKER_HOST: args.dockerHost },
       triggers: [args.gatewayId, targets],
-    }, { parent: this, dependsOn: args.dependsOn });
+    }, { parent: this, dependsOn: [...args.runtime.serving, ...args.dependsOn] });
     this.registerOutputs({ command: this.command });
   }
 }

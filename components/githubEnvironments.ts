@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 
 export interface GitHubEnvironmentsArgs {
   settings: TaskflowConfig["github"];

@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
-import { argvCommand, healthGateArgv, ServiceProbe } from "./commands";
+import { TaskflowConfig } from "../config";
+import { ApiRuntime } from "./apiRuntime";
+import { argvCommand, healthGateArgv } from "./commands";
 
 export interface HealthGateArgs {
   /** Without it, only the replicas are checked: the gate that runs before the cutover. */
@@ -9,14 +10,12 @@ export interface HealthGateArgs {
   /** With `tls internal`: the gateway container whose CA root the gate trusts. */
   gatewayCaFrom?: pulumi.Input<string>;
   expectedVersion: string;
-  /** Container runtime: the replicas. Swarm runtime: [] and `service`. */
-  replicaNames: pulumi.Input<string[]>;
-  service?: pulumi.Input<ServiceProbe>;
+  /** What the gate probes: the replica containers, or the swarm service's tasks. */
+  runtime: ApiRuntime;
   api: TaskflowConfig["api"];
   gate: TaskflowConfig["healthGate"];
   dockerHost: string;
-  /** More that should re-run the gate (the swarm service's spec). */
-  trigger?: pulumi.Input<unknown>;
+  /** Besides the runtime's serving resources. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -29,8 +28,8 @@ export class HealthGate extends pulumi.ComponentResource {
 
   constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:HealthGate", name, {}, opts);
-    const service = args.service === undefined ? undefined : pulumi.output(args.service);
-    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, args.replicaNames, service]).apply(([gatewayUrl, gatewayCaFrom, replicas, svc]) => healthGateArgv({
+    const r = args.runtime;
+    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, r.replicaNames, r.serviceProbe]).apply(([gatewayUrl, gatewayCaFrom, replicas, svc]) => healthGateArgv({
       gatewayUrl, gatewayCaFrom, replicas, service: svc, expectedVersion: args.expectedVersion,
       port: args.api.port, healthPath: args.api.healthPath, statusPath: args.api.statusPath,
       attempts: args.gate.attempts, intervalSeconds: args.gate.intervalSeconds, timeoutSeconds: args.gate.timeoutSeconds,
@@ -39,8 +38,8 @@ export class HealthGate extends pulumi.ComponentResource {
       ...argvCommand(argv),
       environment: { DOCKER_HOST: args.dockerHost },
       // A new release (version), new replicas or a changed service spec run the gate again.
-      triggers: [args.replicaNames, args.expectedVersion, ...(args.trigger ? [args.trigger] : [])],
-    }, { parent: this, dependsOn: args.dependsOn });
+      triggers: [r.replicaNames, args.expectedVersion, ...(r.gateTrigger ? [r.gateTrigger] : [])],
+    }, { parent: this, dependsOn: [...r.serving, ...args.dependsOn] });
     this.registerOutputs({ command: this.command });
   }
 }

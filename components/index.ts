@@ -8,3 +8,5 @@ export * from "./postgres";
 export * from "./redis";
 export * from "./taskflowStack";
 export * from "./githubEnvironments";
+export * from "./apiRuntime";
+export * from "./swarmApi";

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 import { REDIS_HEALTHCHECK_TEST } from "./commands";
 import { hardening, labels, limits, logOptions, seconds, uidOf } from "./containerDefaults";
 import { dataVolume, generatedPassword } from "./dataStore";

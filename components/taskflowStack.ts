@@ -1,10 +1,11 @@
+import { BIN } from "./bin";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
-import { argvCommand, ServiceProbe } from "./commands";
-import { parseImageRef, versionOf } from "./imageRef";
+import { TaskflowConfig } from "../config";
+import { argvCommand } from "./commands";
+import { parseImageRef, versionOf } from "../config/imageRef";
 import { Api } from "./api";
-import { SwarmApi } from "./apiService";
+import { SwarmApi } from "./swarmApi";
 import { Backup } from "./backup";
 import { Cutover } from "./cutover";
 import { generatedPassword } from "./dataStore";
@@ -47,7 +48,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     const swarm = c.runtime === "swarm";
     // Swarm: refuse before anything exists unless docker.host is a manager on the data node.
     const swarmCheck = swarm ? [new command.local.Command(`${name}-swarm-check`, {
-      ...argvCommand(["node", "scripts/swarm-check.mjs", "--data-label", c.swarm.dataNodeLabel]),
+      ...argvCommand(["node", BIN.swarmCheck, "--data-label", c.swarm.dataNodeLabel]),
       environment: { DOCKER_HOST: dockerHost },
     }, { parent: this })] : [];
 
@@ -78,52 +79,38 @@ export class TaskflowStack extends pulumi.ComponentResource {
       stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, apiPort: c.api.port, healthPath: c.api.healthPath, hsts,
     }, { parent: this });
 
-    // What the gates probe and what the cutover loads: N named replicas (container
-    // runtime) or a swarm service's tasks, found in DNS from its network.
-    let target: { replicas: pulumi.Resource[]; replicaNames: pulumi.Output<string[]>; serviceName?: pulumi.Output<string>; spec?: pulumi.Output<unknown>;
-      service?: pulumi.Output<ServiceProbe> };
-    if (swarm) {
-      const api = new SwarmApi(`${name}-api`, { ...apiArgs, swarm: c.swarm }, { parent: this });
-      target = {
-        replicas: [api.service], replicaNames: pulumi.output([]), serviceName: api.serviceName,
-        spec: pulumi.all([api.service.taskSpec, api.service.mode]),
-        service: pulumi.all([api.serviceName, networks.edge.name, api.image.imageId]).apply(([svc, network, probeImage]) => ({
-          name: svc, taskCount: c.api.replicas, network, probeImage, stack,
-        })),
-      };
-    } else {
-      const api = new Api(`${name}-api`, apiArgs, { parent: this });
-      target = { replicas: api.replicas, replicaNames: api.replicaNames };
-    }
-    const probe = { replicaNames: target.replicaNames, service: target.service, trigger: target.spec };
+    // The API under either runtime: N named replicas, or a swarm service's tasks.
+    const api: Api | SwarmApi = swarm
+      ? new SwarmApi(`${name}-api`, { ...apiArgs, swarm: c.swarm }, { parent: this })
+      : new Api(`${name}-api`, apiArgs, { parent: this });
 
     // Docker reported each new replica healthy once; before any traffic moves, they must
     // stay healthy and report the new version `attempts` rounds in a row. (Swarm: every
     // task reports the new version, which also catches an update swarm rolled back.)
     const replicaGate = new HealthGate(`${name}-replica-gate`, {
-      expectedVersion: version, ...probe,
-      api: c.api, gate: c.healthGate, dockerHost, dependsOn: target.replicas,
+      expectedVersion: version, runtime: api,
+      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [],
     }, { parent: this });
 
     const cutover = new Cutover(`${name}-cutover`, {
-      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, replicaNames: target.replicaNames, serviceName: target.serviceName,
+      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, runtime: api,
       dockerHost,
-      dependsOn: [...target.replicas, replicaGate.command, gateway.container, gateway.proxy],
+      dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
     }, { parent: this });
 
     // After the cutover: what clients reach through the gateway is the new version.
     new HealthGate(`${name}-health-gate`, {
       gatewayUrl: gateway.url,
       gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
-      expectedVersion: version, ...probe,
+      expectedVersion: version, runtime: api,
       api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
     }, { parent: this });
 
     this.url = gateway.url;
     this.image = pulumi.output(c.image);
     this.version = pulumi.output(version);
-    this.replicaNames = target.replicaNames;
-    this.apiService = pulumi.output(target.serviceName ?? "");
+    this.replicaNames = api.replicaNames;
+    this.apiService = api instanceof SwarmApi ? api.serviceName : pulumi.output("");
     this.databaseHost = postgres.host;
     this.cacheHost = redis.host;
     this.gatewayContainer = gateway.container.name;

@@ -33,7 +33,7 @@ cd "$root"
 # Current and previously deployed image references, newest first.
 history() {
   if [ -n "${TASKFLOW_REHEARSE:-}" ]; then
-    node -e 'const s=require(process.argv[1]); for (const r of [...(s.history ?? [])].reverse()) console.log(r)' "$root/.rehearsal/$stack.json"
+    npm run --silent rehearse -- --stack "$stack" --history
   else
     git log --format=%H -- "Pulumi.$stack.yaml" | while read -r commit; do
       git show "$commit:Pulumi.$stack.yaml" | STACK_FILE=/dev/stdin node scripts/stack-image.mjs "$stack" 2>/dev/null || true
@@ -48,8 +48,7 @@ if [ -z "$want" ]; then
 elif [[ "$want" == *[:/@]* ]]; then
   target="$want"
 else
-  base="${current%%@*}"
-  target="${base%:*}:$want"
+  target="$(node scripts/image-ref.mjs repository "$current"):$want"
 fi
 
 if ! docker image inspect "$target" >/dev/null 2>&1 && ! docker manifest inspect "$target" >/dev/null 2>&1; then

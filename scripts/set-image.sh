@@ -34,8 +34,7 @@ auth="$(printf 'x-access-token:%s' "$DEPLOY_BOT_TOKEN" | base64 -w0)"
 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth"
 
 # The commit names the tag (the commit SHA), not the digest after it.
-untagged="${ref%%@*}"
-tag="${untagged##*:}"
+tag="$(node "$(dirname "${BASH_SOURCE[0]}")/image-ref.mjs" tag "$ref")"
 
 tree="$(mktemp -d)"
 # shellcheck disable=SC2317  # run by the EXIT trap

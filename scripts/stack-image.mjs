@@ -6,6 +6,7 @@
 //   node scripts/stack-image.mjs STACK --set REF   writes REF
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";
+import imageRef from "../config/imageRef.js";
 
 const [stack, flag, value] = process.argv.slice(2);
 if (!stack || !/^[a-z0-9-]+$/.test(stack) || (flag && !["--version", "--set"].includes(flag)) || (flag === "--set" && !value)) {
@@ -24,8 +25,10 @@ if (flag === "--set") {
     console.error(`${file} has no taskflow:image`);
     process.exit(1);
   }
-  // repo[:tag][@digest] -> tag (the last colon after the last slash, before any @).
-  const name = ref.split("@")[0];
-  const tag = name.lastIndexOf(":") > name.lastIndexOf("/") ? name.slice(name.lastIndexOf(":") + 1) : "";
-  console.log(flag === "--version" ? tag : ref);
+  const parsed = imageRef.parseImageRef(ref);
+  if (!parsed) {
+    console.error(`${file}: taskflow:image ${JSON.stringify(ref)} is not an image reference`);
+    process.exit(1);
+  }
+  console.log(flag === "--version" ? (imageRef.versionOf(parsed) ?? "") : ref);
 }

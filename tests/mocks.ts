@@ -4,12 +4,12 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
-import { watchRegistrations } from "./support/monitor";
-import { isSecretValue, SECRET_SIG, SIG_KEY, unwrapSecrets } from "./support/secrets";
+import { settled, startProgram, valueOf } from "../rehearsal/program";
+import { isSecretValue, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../rehearsal/secrets";
 
 export { isSecretValue, unwrapSecrets };
 
-export { ROOT, stackFileConfig } from "./support/stackConfig";
+export { ROOT, stackFileConfig } from "../config/stackFile";
 
 
 export interface Recorded {
@@ -85,38 +85,31 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   const resources = registrations;
   // The production stack declares GitHub resources, which need a token.
   if (process.env.GITHUB_TOKEN === undefined) process.env.GITHUB_TOKEN = "ghp_mocktoken";
-  pulumi.runtime.setAllConfig(config, secretKeys);
-  await pulumi.runtime.setMocks({
-    newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
-    call: mockCall,
-  }, "taskflow", stack, false);
-
-  watchRegistrations(() => {}, (r, urn, state) => resources.push({
-    type: r.type, name: r.name, urn, inputs: unwrapSecrets(r.raw), raw: r.raw, parent: r.parent,
-    dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, state: unwrapSecrets(state),
-    deleteBeforeReplace: r.deleteBeforeReplace,
-    replaceOnChanges: r.replaceOnChanges, protect: r.protect,
-  }));
-
-  vi.resetModules();
-  const program = await import("../index");
+  const exported = await startProgram({
+    stack, config, secretKeys,
+    mocks: { newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }), call: mockCall },
+    after: (r, urn, state) => resources.push({
+      type: r.type, name: r.name, urn, inputs: unwrapSecrets(r.raw), raw: r.raw, parent: r.parent,
+      dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, state: unwrapSecrets(state),
+      deleteBeforeReplace: r.deleteBeforeReplace,
+      replaceOnChanges: r.replaceOnChanges, protect: r.protect,
+    }),
+    load: async () => { vi.resetModules(); return import("../index"); },
+  });
   const outputs: Record<string, unknown> = {};
   const rawOutputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(program)) {
-    if (!pulumi.Output.isInstance(v)) continue;
-    outputs[k] = await promiseOf(v as pulumi.Output<unknown>);
+  for (const [k, v] of exported) {
+    outputs[k] = await valueOf(v);
     rawOutputs[k] = (await (v as any).isSecret) ? { [SIG_KEY]: SECRET_SIG, value: outputs[k] } : outputs[k];
   }
-  await (pulumi.runtime as any).waitForRPCs();
+  await settled();
   const generatedSecrets = resources
     .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
     .map((r) => `pw${hex(r.name, 30)}`);
   return { resources: [...resources], outputs, rawOutputs, generatedSecrets };
 }
 
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
-}
+export const promiseOf = valueOf;
 
 /** Paths (a.b[0].c) where `needle` occurs in a string that is not inside a secret. */
 export function plainOccurrences(v: any, needle: string, at = ""): string[] {

@@ -1,4 +1,5 @@
 // Helpers shared by the rules: how a TaskFlow container says what it is.
+import { LABELS } from "../../components/labels";
 import { PolicyResource } from "@pulumi/policy";
 
 export const CONTAINER = "docker:index/container:Container";
@@ -9,7 +10,7 @@ type Labels = { label: string; value: string }[] | undefined;
 
 /** The `taskflow.role` label (api, postgres, redis, gateway, ...), if any. */
 export function roleOf(props: { labels?: Labels }): string | undefined {
-  return props.labels?.find((l) => l.label === "taskflow.role")?.value;
+  return props.labels?.find((l) => l.label === LABELS.role)?.value;
 }
 
 /** Postgres or Redis: by role label, or by image name for containers of other programs. */

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { rootUserProblem } from "../../components/userSpec";
+import { rootUserProblem } from "../../config/userSpec";
 
 export const containerNonRoot: ResourceValidationPolicy = {
   name: "container-non-root",

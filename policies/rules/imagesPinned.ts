@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { isPinned, parseImageRef } from "../../components/imageRef";
+import { isPinned, parseImageRef } from "../../config/imageRef";
 
 // A container may reference its image by the content id the RemoteImage resolved.
 const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;

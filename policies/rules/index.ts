@@ -1,7 +1,7 @@
 // The rules as plain data: policies/index.ts assembles them into the pack, and the
 // tests run them directly (constructing a PolicyPack would start the policy server).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { apiReplicasRollSafely } from "./apiReplicasRollSafely";
+import { apiReplicasCreateBeforeDelete } from "./apiReplicasCreateBeforeDelete";
 import { apiServiceRollsSafely } from "./apiServiceRollsSafely";
 import { containerHealthcheck } from "./containerHealthcheck";
 import { containerLimits } from "./containerLimits";
@@ -9,20 +9,20 @@ import { containerNoHostMounts } from "./containerNoHostMounts";
 import { containerNoNewPrivileges } from "./containerNoNewPrivileges";
 import { containerNonRoot } from "./containerNonRoot";
 import { containerNotPrivileged } from "./containerNotPrivileged";
-import { containerRestart } from "./containerRestart";
-import { dataStoresInternal } from "./dataStoresInternal";
+import { containerRestartPolicy } from "./containerRestartPolicy";
+import { dataStoresInternalOnly } from "./dataStoresInternalOnly";
 import { dataVolumesProtected } from "./dataVolumesProtected";
-import { githubProductionEnvironment } from "./githubProductionEnvironment";
+import { githubProductionEnvironmentGated } from "./githubProductionEnvironmentGated";
 import { imagesPinned } from "./imagesPinned";
 import { noPlainSecrets } from "./noPlainSecrets";
-import { onlyGatewayPublishes } from "./onlyGatewayPublishes";
+import { onlyGatewayPublishesPorts } from "./onlyGatewayPublishesPorts";
 
 export const resourceRules: ResourceValidationPolicy[] = [
-  imagesPinned, containerLimits, containerRestart, containerHealthcheck, containerNonRoot,
+  imagesPinned, containerLimits, containerRestartPolicy, containerHealthcheck, containerNonRoot,
   containerNoNewPrivileges, containerNotPrivileged, containerNoHostMounts,
-  apiReplicasRollSafely, apiServiceRollsSafely, dataVolumesProtected, noPlainSecrets, githubProductionEnvironment,
+  apiReplicasCreateBeforeDelete, apiServiceRollsSafely, dataVolumesProtected, noPlainSecrets, githubProductionEnvironmentGated,
 ];
 
-export const stackRules: StackValidationPolicy[] = [dataStoresInternal, onlyGatewayPublishes];
+export const stackRules: StackValidationPolicy[] = [dataStoresInternalOnly, onlyGatewayPublishesPorts];
 
 export const rules = [...resourceRules, ...stackRules];

@@ -7,7 +7,7 @@ import { PolicyResource } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { resourceRules, stackRules } from "../../policies/rules";
 import { ROOT, runProgram, stackFileConfig } from "../mocks";
-import { withSetting } from "../support/stackConfig";
+import { withSetting } from "../../config/stackFile";
 import { stackViolations, violations, policyResources } from "./harness";
 
 type Level = "mandatory" | "advisory" | "disabled";

@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script, exercised as it runs in command resources
-import { INTERNAL_CA_ROOT } from "../../scripts/health-gate.mjs";
+import { INTERNAL_CA_ROOT } from "../../components/bin/health-gate.mjs";
 import { hstsValue } from "../../components/caddyfile";
 import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, Tls, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";

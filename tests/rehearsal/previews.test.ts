@@ -1,5 +1,5 @@
 // Preview stacks on the local engine: staging and two pull-request previews side by
-// side, each from the real staging stack file through scripts/preview-stack.ts (with
+// side, each from the real staging stack file through previews/cli.ts (with
 // local images and the local engine substituted). No name or port collides, each
 // preview has its own empty database, and destroying a preview leaves nothing with
 // its label while staging keeps serving.
@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
-import { ROOT } from "../support/stackConfig";
+import { ROOT } from "../../config/stackFile";
 
 const aliases: string[] = [];
 
@@ -38,7 +38,7 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
   let local: Record<string, unknown>;
   let apiImage: string;
 
-  const previewConfig = (pr: number) => execFileSync("node", ["-r", "ts-node/register/transpile-only", "scripts/preview-stack.ts", "config",
+  const previewConfig = (pr: number) => execFileSync("node", ["-r", "ts-node/register/transpile-only", "previews/cli.ts", "config",
     "--pr", String(pr), "--image", apiImage, "--out", path.join(dir, `Pulumi.pr-${pr}.yaml`)], { cwd: ROOT, encoding: "utf8" });
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/stackConfig";
+import { ROOT } from "../../config/stackFile";
 import { containers, freePort, get, psql as psqlIn, rehearse, removeStack, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 

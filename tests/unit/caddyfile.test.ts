@@ -3,8 +3,8 @@
 // tests/rehearsal/https.test.ts.
 import { describe, expect, it } from "vitest";
 import { hstsValue, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/caddyfile";
-import { loadConfig, TaskflowConfig } from "../../components/config";
-import { stackFileConfig, withSetting } from "../support/stackConfig";
+import { loadConfig, TaskflowConfig } from "../../config";
+import { stackFileConfig, withSetting } from "../../config/stackFile";
 
 const gatewayOf = (sets: Record<string, unknown> = {}): TaskflowConfig["gateway"] => {
   let config = stackFileConfig("dev");

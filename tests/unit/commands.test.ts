@@ -19,7 +19,7 @@ describe("command argument lists", () => {
   it("gates on every replica by name", () => {
     expect(healthGateArgv({ gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", replicas: ["a", "b"], port: 8000,
       healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60 }))
-      .toEqual(["node", "scripts/health-gate.mjs", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
+      .toEqual(["node", "components/bin/health-gate.mjs", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
         "--port", "8000", "--health-path", "/health", "--status-path", "/api/v1/status", "--attempts", "3",
         "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../components/config";
+import { ConfigError, loadConfig } from "../../config";
 import { registrations, runProgram, stackFileConfig } from "../mocks";
-import { withSetting } from "../support/stackConfig";
+import { withSetting } from "../../config/stackFile";
 
 /** A stack file's config with one key changed: `api.replicas` edits inside the object. */
 const withKey = (stack: string, key: string, value: unknown) => withSetting(stackFileConfig(stack), key, value);

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../components/config";
+import { ConfigError, loadConfig } from "../../config";
 import { deploymentBranches, ENVIRONMENTS } from "../../components/githubEnvironments";
 import { find, isSecretValue, mockGithubId, ofType, ProgramRun, registrations, ROOT, runProgram, stackFileConfig } from "../mocks";
-import { withSetting } from "../support/stackConfig";
+import { withSetting } from "../../config/stackFile";
 
 const G = {
   env: "github:index/repositoryEnvironment:RepositoryEnvironment",

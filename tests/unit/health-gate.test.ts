@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script, exercised as it runs in command resources
-import { judge, parseArgs, replicaProbeArgv, runGate } from "../../scripts/health-gate.mjs";
+import { judge, parseArgs, replicaProbeArgv, runGate, serviceProbeArgv } from "../../components/bin/health-gate.mjs";
+import { HealthGateOptions, healthGateArgv } from "../../components/commands";
 
-const opts = { gatewayUrl: "http://127.0.0.1:8080", expectVersion: "v2", port: 8000, healthPath: "/health",
-  statusPath: "/api/v1/status", attempts: 3, interval: 1, timeout: 10, replicas: ["a", "b"] };
+const opts = { gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", port: 8000, healthPath: "/health",
+  statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 1, timeoutSeconds: 10, replicas: ["a", "b"] };
 
 /** A fake clock: sleeping advances time instantly. */
 function clock() {
@@ -67,5 +68,42 @@ describe("health gate", () => {
   it("refuses a call without replicas", () => {
     expect(() => parseArgs(["--gateway-url", "u", "--expect-version", "v", "--port", "1", "--health-path", "/h",
       "--status-path", "/s", "--attempts", "1", "--interval", "1", "--timeout", "5"])).toThrow(/at least one --replica/);
+  });
+
+  it("refuses an unknown flag, a flag without value and a malformed number, naming it", () => {
+    const argv = healthGateArgv({ ...opts, gatewayUrl: undefined }).slice(2);
+    expect(() => parseArgs([...argv, "--retries", "3"])).toThrow(/unknown argument --retries/);
+    expect(() => parseArgs([...argv, "--replica"])).toThrow(/--replica needs a value/);
+    expect(() => parseArgs(argv.map((a: string) => (a === "3" ? "3x" : a)))).toThrow(/--attempts needs a number, got "3x"/);
+  });
+});
+
+// The two ends of the health gate's command line: components/commands.ts writes it
+// (healthGateArgv), components/bin/health-gate.mjs reads it (parseArgs). Both go through
+// components/bin/healthGateOptions.js; these tests hold them together.
+describe("health gate options, written by the program and read by the gate", () => {
+  const container: HealthGateOptions = {
+    gatewayUrl: "https://localhost:18443", gatewayCaFrom: "taskflow-gateway-caddy-1a2b3c4", expectedVersion: "3f2a9c1",
+    replicas: ["taskflow-api-replica-0-aaaaaaa", "taskflow-api-replica-1-bbbbbbb"],
+    port: 8000, healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60,
+  };
+  const swarm: HealthGateOptions = {
+    expectedVersion: "v2", replicas: [],
+    service: { name: "taskflow-api-9f8e7d6", taskCount: 2, network: "taskflow-network-edge-1234567", probeImage: "taskflow-api:v2", stack: "staging" },
+    port: 8000, healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 1, timeoutSeconds: 30,
+  };
+
+  it.each([["container runtime (with the gateway and its CA)", container], ["swarm runtime (replicas only)", swarm]])(
+    "round-trips the %s", (_what, o) => {
+      const argv = healthGateArgv(o);
+      expect(argv.slice(0, 2)).toEqual(["node", "components/bin/health-gate.mjs"]);
+      expect(parseArgs(argv.slice(2))).toEqual(o);
+    });
+
+  it("probes the swarm service's tasks on its network, labeled with its stack", () => {
+    const argv = serviceProbeArgv(parseArgs(healthGateArgv(swarm).slice(2)));
+    expect(argv.slice(0, 5)).toEqual(["docker", "run", "--rm", "--network", "taskflow-network-edge-1234567"]);
+    expect(argv).toContain("taskflow.stack=staging");
+    expect(argv.slice(-4)).toEqual(["tasks.taskflow-api-9f8e7d6", "8000", "/health", "/api/v1/status"]);
   });
 });

@@ -2,7 +2,7 @@
 // internal CA): ports, the certificate volume, the URL and the gate's trust.
 import { beforeAll, describe, expect, it } from "vitest";
 import { find, ProgramRun, runProgram, stackFileConfig, T } from "../mocks";
-import { withSetting } from "../support/stackConfig";
+import { withSetting } from "../../config/stackFile";
 
 describe("the dev stack with gateway.domain and tls internal", () => {
   let run: ProgramRun;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isImmutableTag, isPinned, parseImageRef } from "../../components/imageRef";
+import { isImmutableTag, isPinned, parseImageRef } from "../../config/imageRef";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
 

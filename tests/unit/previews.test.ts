@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig, toPulumiConfig } from "../../components/config";
-import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../components/config/previewStack";
+import { loadConfig, toPulumiConfig } from "../../config";
+import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../previews/previewStack";
 import { runProgram, ofType, T } from "../mocks";
-import { ROOT } from "../support/stackConfig";
+import { ROOT } from "../../config/stackFile";
 
 const staging = () => parse(readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8")).config as Record<string, unknown>;
 const IMAGE = "ghcr.io/taskflow/taskflow-api:0123456789abcdef0123456789abcdef01234567";
@@ -95,8 +95,8 @@ describe("stalePreviews", () => {
   });
 });
 
-describe("scripts/preview-stack.ts", () => {
-  const cli = (...args: string[]) => spawnSync("node", ["-r", "ts-node/register/transpile-only", "scripts/preview-stack.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+describe("previews/cli.ts", () => {
+  const cli = (...args: string[]) => spawnSync("node", ["-r", "ts-node/register/transpile-only", "previews/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
   it("exits 1 with the cap message, 64 on bad usage, and prints the stacks to clean up", () => {
     const full = cli("cap", "--pr", "9", "--stacks", "pr-1 pr-2 pr-3 pr-4 pr-5 staging");

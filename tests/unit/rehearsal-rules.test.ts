@@ -1,8 +1,8 @@
 // The rehearsal's update-or-replace decisions, which mirror the providers' schemas.
 import { describe, expect, it } from "vitest";
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
-import { changedKeys } from "../rehearsal/engine";
-import { CONTAINER_IN_PLACE, PROVIDERS } from "../rehearsal/providers";
+import { changedKeys } from "../../rehearsal/engine";
+import { CONTAINER_IN_PLACE, PROVIDERS } from "../../rehearsal/providers";
 
 const container = PROVIDERS["docker:index/container:Container"];
 const command = PROVIDERS["command:local:Command"];

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ROOT } from "../support/stackConfig";
+import { ROOT } from "../../config/stackFile";
 
 const REF = "ghcr.io/taskflow/taskflow-api:0123456789abcdef0123456789abcdef01234567@sha256:" + "b".repeat(64);
 const TOKEN = "ghs_token-that-must-not-persist";
@@ -22,8 +22,8 @@ describe("set-image.sh under GitHub Actions", () => {
     const origin = path.join(dir, "origin.git");
     git(dir, "init", "-q", "--bare", "-b", "main", origin);
     const seed = path.join(dir, "seed");
-    mkdirSync(path.join(seed, "scripts"), { recursive: true });
-    for (const f of ["scripts/set-image.sh", "scripts/stack-image.mjs", "Pulumi.staging.yaml", "Pulumi.production.yaml"]) cpSync(path.join(ROOT, f), path.join(seed, f));
+    for (const d of ["scripts", "config"]) mkdirSync(path.join(seed, d), { recursive: true });
+    for (const f of ["scripts/set-image.sh", "scripts/stack-image.mjs", "scripts/image-ref.mjs", "config/imageRef.js", "Pulumi.staging.yaml", "Pulumi.production.yaml"]) cpSync(path.join(ROOT, f), path.join(seed, f));
     symlinkSync(path.join(ROOT, "node_modules"), path.join(seed, "node_modules"));
     writeFileSync(path.join(seed, ".gitignore"), "node_modules\n");
     git(seed, "init", "-q", "-b", "main");

@@ -2,7 +2,7 @@
 // declares: resources and key inputs, options, networks, ports, secrets and ordering.
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
-import { loadConfig, TaskflowConfig } from "../../components/config";
+import { loadConfig, TaskflowConfig } from "../../config";
 import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 
 const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
@@ -226,7 +226,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("runs the health gate over every current replica and the gateway", () => {
     const argv = argvOf(command("taskflow-health-gate-check"));
     const names = run.outputs.replicaNames as string[];
-    expect(argv.slice(0, 2)).toEqual(["node", "scripts/health-gate.mjs"]);
+    expect(argv.slice(0, 2)).toEqual(["node", "components/bin/health-gate.mjs"]);
     expect(argv.filter((_, i) => argv[i - 1] === "--replica")).toEqual(names);
     expect(argv[argv.indexOf("--expect-version") + 1]).toBe(run.outputs.version);
     expect(argv[argv.indexOf("--attempts") + 1]).toBe(String(config.healthGate.attempts));

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ROOT } from "../support/stackConfig";
+import { ROOT } from "../../config/stackFile";
 
 export const WORKFLOW_DIR = path.join(ROOT, ".github/workflows");
 

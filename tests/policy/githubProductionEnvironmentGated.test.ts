@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { githubProductionEnvironment } from "../../policies/rules/githubProductionEnvironment";
+import { githubProductionEnvironmentGated } from "../../policies/rules/githubProductionEnvironmentGated";
 import { violations } from "./harness";
 
 const env = (props: Record<string, unknown> = {}) => ({
@@ -13,7 +13,7 @@ const env = (props: Record<string, unknown> = {}) => ({
 
 describe("github-production-environment-gated", () => {
   it("passes a gated production environment", async () => {
-    expect(await violations(githubProductionEnvironment, env())).toEqual([]);
+    expect(await violations(githubProductionEnvironmentGated, env())).toEqual([]);
   });
   it.each([
     [{ reviewers: [] }, "Production environment has no required reviewer. Add at least one user or team to reviewers."],
@@ -23,9 +23,9 @@ describe("github-production-environment-gated", () => {
     [{ canAdminsBypass: undefined }, "Production environment lets admins bypass its protection rules. Set canAdminsBypass: false."],
     [{ deploymentBranchPolicy: undefined }, "Production environment has no deployment branch policy. Set deploymentBranchPolicy so only main can deploy."],
   ])("refuses %j", async (props, message) => {
-    expect(await violations(githubProductionEnvironment, env(props))).toEqual([message]);
+    expect(await violations(githubProductionEnvironmentGated, env(props))).toEqual([message]);
   });
   it("leaves staging alone", async () => {
-    expect(await violations(githubProductionEnvironment, env({ environment: "staging", reviewers: [] }))).toEqual([]);
+    expect(await violations(githubProductionEnvironmentGated, env({ environment: "staging", reviewers: [] }))).toEqual([]);
   });
 });

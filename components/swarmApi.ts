@@ -1,8 +1,11 @@
+import { LABELS } from "./labels";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { TaskflowConfig } from "./config";
+import { TaskflowConfig } from "../config";
 import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./api";
+import { ApiRuntime } from "./apiRuntime";
+import { ServiceProbe } from "./commands";
 import { labels, seconds } from "./containerDefaults";
 
 export interface SwarmApiArgs extends ApiArgs {
@@ -22,12 +25,17 @@ export const SECRET_FILES = {
  * keeps serving. The gateway follows the service's tasks through Docker DNS
  * (`tasks.<service>`), so there is no cutover per release.
  */
-export class SwarmApi extends pulumi.ComponentResource {
+export class SwarmApi extends pulumi.ComponentResource implements ApiRuntime {
   public readonly image: docker.RemoteImage;
   public readonly migration: command.local.Command;
   public readonly secrets: docker.Secret[];
   public readonly service: docker.Service;
   public readonly serviceName: pulumi.Output<string>;
+  public readonly serving: pulumi.Resource[];
+  public readonly replicaNames: pulumi.Output<string[]>;
+  public readonly serviceProbe: pulumi.Output<ServiceProbe>;
+  public readonly upstreamTargets: pulumi.Output<string[]>;
+  public readonly gateTrigger: pulumi.Output<unknown>;
 
   constructor(name: string, args: SwarmApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:SwarmApi", name, {}, opts);
@@ -80,7 +88,7 @@ export class SwarmApi extends pulumi.ComponentResource {
           stopGracePeriod: seconds(s.destroyGraceSeconds),
           // Swarm services have no no-new-privileges option (Docker 20.10); capabilities go.
           capDrops: ["ALL"],
-          labels: [...labels(args.stack, "api"), { label: "taskflow.version", value: args.version }],
+          labels: [...labels(args.stack, "api"), { label: LABELS.version, value: args.version }],
         },
         networksAdvanceds: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
         resources: { limits: { memoryBytes: s.memoryMb * 1024 * 1024, nanoCpus: Math.round(s.cpus * 1e9) } },
@@ -98,6 +106,15 @@ export class SwarmApi extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.migration] });
 
     this.serviceName = this.service.name;
+    this.serving = [this.service];
+    this.replicaNames = pulumi.output([]);
+    // The gates probe every task from a container of the new image on the edge network.
+    this.serviceProbe = pulumi.all([this.serviceName, args.edgeNetwork, this.image.imageId]).apply(([svc, network, probeImage]) => ({
+      name: svc, taskCount: s.replicas, network, probeImage, stack: args.stack,
+    }));
+    // The gateway follows every task through Docker DNS: one target, never a reload.
+    this.upstreamTargets = this.serviceName.apply((svc) => [`tasks.${svc}`]);
+    this.gateTrigger = pulumi.all([this.service.taskSpec, this.service.mode]);
     this.registerOutputs({ image: this.image, migration: this.migration, secrets: this.secrets, service: this.service, serviceName: this.serviceName });
   }
 }

@@ -4,10 +4,9 @@
 // that the rollout depends on; everything else is out of scope.
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import * as path from "node:path";
+import { ROOT } from "../config/stackFile";
 import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
 
-export const ROOT = path.resolve(__dirname, "../..");
 export type Inputs = Record<string, any>;
 export type Outputs = Record<string, any>;
 

@@ -10,7 +10,7 @@ function networksOf(c: PolicyResource, all: PolicyResource[]): { name: string; r
   });
 }
 
-export const dataStoresInternal: StackValidationPolicy = {
+export const dataStoresInternalOnly: StackValidationPolicy = {
   name: "data-stores-internal-only",
   description: "Postgres and Redis attach only to internal networks (no route out) and publish no port: only the API can reach them.",
   validateStack: (args, report) => {

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { roleOf } from "./common";
 
-export const apiReplicasRollSafely: ResourceValidationPolicy = {
+export const apiReplicasCreateBeforeDelete: ResourceValidationPolicy = {
   name: "api-replicas-create-before-delete",
   description: "API replicas are replaced create-before-delete and their create waits for health, so a rollout never stops the old version first.",
   validateResource: validateResourceOfType(docker.Container, (c, args, report) => {

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { CONTAINER, resourcesOfType, roleOf } from "./common";
 
-export const onlyGatewayPublishes: StackValidationPolicy = {
+export const onlyGatewayPublishesPorts: StackValidationPolicy = {
   name: "only-gateway-publishes-ports",
   description: "Exactly one container publishes a host port, the gateway: everything else is reached through it, with health checks and retries.",
   validateStack: (args, report) => {

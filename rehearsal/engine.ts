@@ -23,8 +23,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { keyOfUrn, Registration } from "../support/monitor";
-import { unwrapSecrets } from "../support/secrets";
+import { keyOfUrn, Registration } from "./monitor";
+import { unwrapSecrets } from "./secrets";
 import { Inputs, Outputs, PROVIDERS as HOST_PROVIDERS, StepError } from "./providers";
 import { SWARM_PROVIDERS } from "./swarmProviders";
 

@@ -1,13 +1,9 @@
-// Parsing and judging Docker image references. Pure functions: the config schema
-// and the policy pack both call them, so "what counts as pinned" is decided once.
-
-export interface ImageRef {
-  /** Registry + path, e.g. `ghcr.io/acme/taskflow-api`. */
-  repository: string;
-  tag?: string;
-  /** `sha256:<64 hex>` when the reference carries a digest. */
-  digest?: string;
-}
+// Parsing and judging Docker image references: the one implementation. The config
+// schema, the policy pack and the plain Node scripts (scripts/image-ref.mjs,
+// scripts/stack-image.mjs, which run without TypeScript) all call it, so "what counts
+// as pinned" and "which part is the tag" are decided once. Dependency-free CommonJS,
+// typed by imageRef.d.ts.
+"use strict";
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // Docker's grammar: a tag is up to 128 word characters, dots and dashes, not starting with . or -.
@@ -15,7 +11,7 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 /** Splits `repo[:tag][@digest]`; returns undefined when it is not a valid reference. */
-export function parseImageRef(ref: string): ImageRef | undefined {
+function parseImageRef(ref) {
   const at = ref.indexOf("@");
   const namePart = at === -1 ? ref : ref.slice(0, at);
   const digest = at === -1 ? undefined : ref.slice(at + 1);
@@ -38,12 +34,12 @@ const COMMIT_SHA = /^(?:sha-)?[a-f0-9]{7,40}$/;
 const FULL_VERSION = /^v?\d+\.\d+(?:\.\d+)?(?:[-+][\w.-]+)?$/;
 
 /** True when the tag names one build: a commit SHA or a major.minor[.patch] version. */
-export function isImmutableTag(tag: string): boolean {
+function isImmutableTag(tag) {
   return COMMIT_SHA.test(tag) || FULL_VERSION.test(tag);
 }
 
 /** True when the reference cannot silently change: it has a digest or an immutable tag. */
-export function isPinned(ref: ImageRef): boolean {
+function isPinned(ref) {
   return ref.digest !== undefined || (ref.tag !== undefined && isImmutableTag(ref.tag));
 }
 
@@ -51,6 +47,11 @@ export function isPinned(ref: ImageRef): boolean {
  * The version the API should report on its status endpoint for this image: the tag
  * (the pipeline tags images with the commit SHA). A digest-only reference has none.
  */
-export function versionOf(ref: ImageRef): string | undefined {
+function versionOf(ref) {
   return ref.tag;
 }
+
+exports.parseImageRef = parseImageRef;
+exports.isImmutableTag = isImmutableTag;
+exports.isPinned = isPinned;
+exports.versionOf = versionOf;

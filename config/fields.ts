@@ -1,8 +1,8 @@
 // Field builders for the config schema. Each carries one "expected ..." sentence that
 // becomes the error message, so every error names what a valid value looks like.
 import { z } from "zod";
-import { isPinned, parseImageRef } from "../imageRef";
-import { rootUserProblem } from "../userSpec";
+import { isPinned, parseImageRef } from "./imageRef";
+import { rootUserProblem } from "./userSpec";
 
 export const intBetween = (min: number, max: number) => {
   const error = `a whole number from ${min} to ${max}`;

@@ -1,7 +1,7 @@
 import * as github from "@pulumi/github";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
-export const githubProductionEnvironment: ResourceValidationPolicy = {
+export const githubProductionEnvironmentGated: ResourceValidationPolicy = {
   name: "github-production-environment-gated",
   description: "The production GitHub environment needs a reviewer who is not the author, admins cannot bypass it, and only allowed branches deploy.",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (env, _args, report) => {

@@ -3,9 +3,10 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { toPulumiConfig } from "../../components/config";
+import { toPulumiConfig } from "./load";
 
-export const ROOT = path.resolve(__dirname, "../..");
+/** The project root: stack files, index.ts and the state of rehearsals live here. */
+export const ROOT = path.resolve(__dirname, "..");
 
 export function stackFileConfig(stack: string): Record<string, string> {
   return stackFileConfigAt(path.join(ROOT, `Pulumi.${stack}.yaml`));

@@ -3,7 +3,7 @@ import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy
 
 const RESTARTING = ["unless-stopped", "always", "on-failure"];
 
-export const containerRestart: ResourceValidationPolicy = {
+export const containerRestartPolicy: ResourceValidationPolicy = {
   name: "container-restart-policy",
   description: "Every container restarts on its own after a crash or a host reboot.",
   validateResource: validateResourceOfType(docker.Container, (c, _args, report) => {

@@ -3,25 +3,25 @@
 // steps create the resources on the local Docker engine (see engine.ts).
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { watchRegistrations } from "../support/monitor";
-import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../support/stackConfig";
+import { settled, startProgram, valueOf } from "./program";
+import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
 import { Rehearsal } from "./engine";
 
 const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE | --config-file PATH] [--set key=value]... [--destroy] [--result FILE]
   --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
   --config-from  which Pulumi.<name>.yaml to read (default: NAME when that file exists, else dev)
-  --config-file  read this stack file instead (e.g. a preview's, from scripts/preview-stack.ts)
+  --config-file  read this stack file instead (e.g. a preview's, from previews/cli.ts)
   --set          change one config key, e.g. --set image=taskflow-api:v2 --set api.replicas=2
   --reuse-config start from the previous update's --config-from and --set values
   --destroy      delete everything the stack's state holds
+  --history      print the images of the stack's successful updates, newest first, and exit
   --result       write {ok, error, outputs, counts, seconds} as JSON to FILE
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
-interface Args { stack: string; configFrom?: string; configFile?: string; sets: [string, unknown][]; destroy: boolean; reuse: boolean; result?: string }
+interface Args { stack: string; configFrom?: string; configFile?: string; sets: [string, unknown][]; destroy: boolean; history: boolean; reuse: boolean; result?: string }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { stack: "", sets: [], destroy: false, reuse: false };
+  const args: Args = { stack: "", sets: [], destroy: false, history: false, reuse: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
@@ -30,6 +30,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--config-file") args.configFile = path.resolve(value());
     else if (a === "--set") args.sets.push(parseSetting(value()));
     else if (a === "--destroy") args.destroy = true;
+    else if (a === "--history") args.history = true;
     else if (a === "--reuse-config") args.reuse = true;
     else if (a === "--result") args.result = value();
     else if (a === "--help" || a === "-h") { console.log(USAGE); process.exit(0); }
@@ -50,6 +51,11 @@ async function main(): Promise<number> {
   const started = Date.now();
   const log = (line: string) => console.log(line);
   const engine = new Rehearsal(path.join(ROOT, ".rehearsal", `${args.stack}.json`), log);
+  if (args.history) {
+    // What rollback.sh offers: the state file itself stays the rehearsal's own.
+    for (const image of [...(engine.state.history ?? [])].reverse()) console.log(image);
+    return 0;
+  }
   let outputs: Record<string, unknown> = {};
   let error: string | undefined;
 
@@ -93,19 +99,17 @@ function existsStackFile(stack: string): boolean {
 }
 
 async function runProgram(stack: string, config: Record<string, string>, engine: Rehearsal): Promise<Record<string, unknown>> {
-  pulumi.runtime.setAllConfig(config, []);
-  await pulumi.runtime.setMocks(engine.mocks, "taskflow", stack, false);
-  watchRegistrations((r) => engine.noteRegistration(r));
   // A failed step rejects the outputs of everything after it; the engine has the cause.
   process.on("unhandledRejection", (e) => { engine.failure ??= e as Error; });
-  const program = require(path.join(ROOT, "index.ts"));
+  const exported = await startProgram({
+    stack, config, mocks: engine.mocks, before: (r) => engine.noteRegistration(r),
+    load: () => require(path.join(ROOT, "index.ts")),
+  });
   const outputs: Record<string, unknown> = {};
-  const allOutputs = Promise.allSettled(Object.entries(program)
-    .filter(([, v]) => pulumi.Output.isInstance(v))
-    .map(async ([k, v]) => { outputs[k] = await new Promise((resolve) => (v as pulumi.Output<unknown>).apply((x) => { resolve(x); return x; })); }))
-    .then(async (settled) => {
-      await (pulumi.runtime as any).waitForRPCs();
-      const rejected = settled.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+  const allOutputs = Promise.allSettled(exported.map(async ([k, v]) => { outputs[k] = await valueOf(v); }))
+    .then(async (results) => {
+      await settled();
+      const rejected = results.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
       if (rejected && !engine.failure) engine.failure = rejected.reason;
     });
   // After a failed step, outputs that depend on it never settle: stop once the engine

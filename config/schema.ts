@@ -18,7 +18,7 @@ import {
   urlPath,
   userSpec,
 } from "./fields";
-import { parseImageRef } from "../imageRef";
+import { parseImageRef } from "./imageRef";
 
 const limits = (memoryMb: number, cpus: number) => ({
   memoryMb: intBetween(32, 262144).default(memoryMb),
@@ -216,7 +216,7 @@ const swarmSchema = z
   .prefault({});
 
 // Per-pull-request preview stacks (pr-<n>), derived from the staging config by
-// scripts/preview-stack.ts; these settings live in the staging stack file.
+// previews/cli.ts; these settings live in the staging stack file.
 const previewsSchema = z
   .strictObject({
     maxConcurrent: intBetween(1, 50).default(5),

@@ -1,8 +1,8 @@
 // Preview stacks, one per pull request (`pr-<n>`): derived from the staging stack
 // file so they run what staging runs, with everything that would collide made
-// unique. Pure functions; scripts/preview-stack.ts is their command line.
-import { TaskflowConfig } from "./schema";
-import { loadConfig, StackFileConfig, toPulumiConfig } from "./load";
+// unique. Pure functions; previews/cli.ts is their command line.
+import { TaskflowConfig } from "../config/schema";
+import { loadConfig, StackFileConfig, toPulumiConfig } from "../config/load";
 
 export type { StackFileConfig };
 
