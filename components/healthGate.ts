@@ -9,6 +9,8 @@ export interface HealthGateArgs {
   gatewayUrl?: pulumi.Input<string>;
   /** With `tls internal`: the gateway container whose CA root the gate trusts. */
   gatewayCaFrom?: pulumi.Input<string>;
+  /** The Caddy container serving: a new one (a gateway change) is gated through again. */
+  gatewayProxyId?: pulumi.Input<string>;
   expectedVersion: string;
   /** What the gate probes: the replica containers, or the swarm service's tasks. */
   runtime: ApiRuntime;
@@ -38,7 +40,7 @@ export class HealthGate extends pulumi.ComponentResource {
       ...argvCommand(argv),
       environment: { DOCKER_HOST: args.dockerHost },
       // A new release (version), new replicas or a changed service spec run the gate again.
-      triggers: [r.replicaNames, args.expectedVersion, ...(r.gateTrigger ? [r.gateTrigger] : [])],
+      triggers: [r.replicaNames, args.expectedVersion, ...(r.gateTrigger ? [r.gateTrigger] : []), ...(args.gatewayProxyId ? [args.gatewayProxyId] : [])],
     }, { parent: this, dependsOn: [...r.serving, ...args.dependsOn] });
     this.registerOutputs({ command: this.command });
   }

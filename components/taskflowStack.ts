@@ -102,8 +102,11 @@ export class TaskflowStack extends pulumi.ComponentResource {
     new HealthGate(`${name}-health-gate`, {
       gatewayUrl: gateway.url,
       gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
+      // A new Caddy (Caddyfile or image change) is healthy on its own socket; this checks
+      // requests through the port before the old Caddy is deleted at the end of the update.
+      gatewayProxyId: gateway.proxy.id,
       expectedVersion: version, runtime: api,
-      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command],
+      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command, gateway.proxy],
     }, { parent: this });
 
     this.url = gateway.url;

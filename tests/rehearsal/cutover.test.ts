@@ -116,6 +116,8 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
     console.log(`${what} under ${connections} strict clients: ${JSON.stringify(report)}; 20 more on ${GATEWAY_HEALTH}: ${JSON.stringify(fastReport)}`);
     expect(result.error).toBeUndefined();
     expect(result.log).toMatch(/\+-replace {2}docker:Container taskflow-gateway-caddy \(.*create first\)/);
+    // Gated through the port before the old Caddy is deleted (the deletes come last).
+    expect(result.log).toMatch(/taskflow-health-gate-check[\s\S]*health-gate: round 3: pass[\s\S]*- delete {3}docker:Container taskflow-gateway-caddy/);
     expect(containers(stack, "gateway")).toEqual(edge);
     const [now] = containers(stack, "gateway-caddy");
     expect(containers(stack, "gateway-caddy")).toHaveLength(1);

@@ -232,6 +232,14 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(argv[argv.indexOf("--attempts") + 1]).toBe(String(config.healthGate.attempts));
   });
 
+  it("runs the health gate again through the port when a new Caddy serves (a gateway change), before the old one goes", () => {
+    const gate = command("taskflow-health-gate-check");
+    const caddy = container("taskflow-gateway-caddy");
+    expect(gate.inputs.triggers).toContain(`${caddy.name}-id`); // the mocks give a resource the id "<name>-id"
+    expect(gate.dependencies).toContain(caddy.urn);
+    expect(command("taskflow-replica-gate-check").inputs.triggers).not.toContain(`${caddy.name}-id`);
+  });
+
   it("sets the current replicas as the gateway's upstreams, without reloading Caddy", () => {
     const cutover = command("taskflow-cutover-reload");
     const names = run.outputs.replicaNames as string[];
