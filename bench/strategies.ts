@@ -54,7 +54,7 @@ export function envFileFrom(container: string): { file: string; cleanup: () => v
 
 /** Makes `targets` a gateway's upstream set, the way the program's cutover does (no reload). */
 function setUpstreams(gateway: string, targets: string[]) {
-  docker(...cutoverArgv(gateway, targets).slice(1));
+  docker(...cutoverArgv(gateway, targets, { port: 8000, healthPath: "/health", intervalSeconds: BENCH_GATEWAY.healthIntervalSeconds }).slice(1));
 }
 
 // The benchmark's own swarm gateway: the program's defaults, plain HTTP on 8080.
@@ -126,7 +126,7 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
       const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
       writeFileSync(path.join(dir, "Caddyfile"), renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, hsts: false }));
       docker("run", "-d", "--name", gw, "--label", `${LABELS.stack}=${stack}`, "--network", net, "-p", `127.0.0.1:${port}:8080`,
-        "--user", "1000:1000", "-e", "GATEWAY_UPSTREAM_PORT=8000", "-e", "GATEWAY_UPSTREAM_HEALTH_PATH=/health", "taskflow-caddy:2.6", "gateway-edge-init");
+        "--user", "1000:1000", "taskflow-caddy:2.6", "gateway-edge-init");
       docker("create", "--name", `${gw}-caddy`, "--label", `${LABELS.stack}=${stack}`, "--network", `container:${gw}`,
         "--user", "1000:1000", "taskflow-caddy:2.6", "gateway-proxy-init");
       docker("cp", path.join(dir, "Caddyfile"), `${gw}-caddy:/etc/caddy/Caddyfile`);

@@ -82,13 +82,19 @@ export function secretKeyWriteArgv(a: { image: string; volume: string; stack: st
   ];
 }
 
+/** How the gateway's watcher probes the upstreams: the API's port and health path, and how often. */
+export interface UpstreamProbe { port: number; healthPath: string; intervalSeconds: number }
+
 /**
  * Makes `targets` (replica container names, or tasks.<service>) the gateway's upstream
- * set, without a Caddy reload (images/caddy/gateway-upstreams). Exits non-zero, and
- * changes nothing, unless every target answers its health check.
+ * set, without a Caddy reload (images/caddy/gateway-upstreams), and how to probe them
+ * from now on. Exits non-zero, and changes nothing, unless every target answers its
+ * health check. The probe settings travel with the cutover, not in the edge's
+ * environment: changing them re-runs the cutover and never replaces the edge.
  */
-export function cutoverArgv(gatewayContainer: string, targets: string[]): string[] {
-  return ["docker", "exec", gatewayContainer, "gateway-upstreams", "set", ...targets];
+export function cutoverArgv(gatewayContainer: string, targets: string[], probe: UpstreamProbe): string[] {
+  return ["docker", "exec", gatewayContainer, "gateway-upstreams", "set",
+    "--port", String(probe.port), "--health-path", probe.healthPath, "--interval", String(probe.intervalSeconds), ...targets];
 }
 
 export type { HealthGateOptions, ServiceProbe } from "./bin/healthGateOptions";

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiRuntime } from "./apiRuntime";
-import { argvCommand, cutoverArgv } from "./commands";
+import { argvCommand, cutoverArgv, UpstreamProbe } from "./commands";
 
 export interface CutoverArgs {
   /** The gateway edge, where gateway-upstreams runs. */
@@ -10,6 +10,8 @@ export interface CutoverArgs {
   gatewayId: pulumi.Input<string>;
   /** What serves from now on: its upstream targets. */
   runtime: ApiRuntime;
+  /** How the gateway's watcher probes them from now on. */
+  probe: UpstreamProbe;
   dockerHost: string;
   /** Besides the runtime's serving resources: the gate and the gateway. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -29,7 +31,7 @@ export class Cutover extends pulumi.ComponentResource {
     super("taskflow:docker:Cutover", name, {}, opts);
     const targets = args.runtime.upstreamTargets;
     this.command = new command.local.Command(`${name}-reload`, {
-      ...argvCommand(pulumi.all([args.gatewayContainer, targets]).apply(([gw, t]) => cutoverArgv(gw, t))),
+      ...argvCommand(pulumi.all([args.gatewayContainer, targets]).apply(([gw, t]) => cutoverArgv(gw, t, args.probe))),
       environment: { DOCKER_HOST: args.dockerHost },
       triggers: [args.gatewayId, targets],
     }, { parent: this, dependsOn: [...args.runtime.serving, ...args.dependsOn] });

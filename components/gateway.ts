@@ -10,9 +10,8 @@ export interface GatewayArgs {
   settings: TaskflowConfig["gateway"];
   logging: TaskflowConfig["logging"];
   edgeNetwork: pulumi.Input<string>;
-  /** The API's port and health path: the gateway's own health checks of the replicas use them. */
+  /** The API's port on every replica (the Caddyfile's upstream port). */
   apiPort: number;
-  healthPath: string;
   /** Strict-Transport-Security on HTTPS responses. */
   hsts: boolean;
 }
@@ -25,9 +24,9 @@ const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
  * The stack's only published ports, in two kinds of container (images/caddy):
  *
  * - the edge holds the network namespace, the host ports and the upstream set (dnsmasq
- *   and gateway-upstreams). The Cutover runs `gateway-upstreams set` in it. It changes
- *   only when what it holds changes (ports, user, the replicas' port, health path or
- *   probe interval), and then it is replaced stop-first: one host port, one holder.
+ *   and gateway-upstreams). The Cutover runs `gateway-upstreams set` in it, with how to
+ *   probe the replicas. It changes only when what it holds changes (ports, bind address,
+ *   user), and then it is replaced stop-first: one host port, one holder.
  * - Caddy runs in its own container inside the edge's namespace. Its Caddyfile is the
  *   same for every release, so a rollout neither replaces nor reloads it. Any other
  *   gateway change (Caddyfile, image, limits, TLS) replaces it start-first: the new
@@ -65,12 +64,9 @@ export class Gateway extends pulumi.ComponentResource {
       image: s.image,
       user: s.user,
       // images/caddy/gateway-edge-init: dnsmasq and the upstream watcher, restarted if they exit.
+      // How to probe the replicas comes with each cutover (gateway-upstreams set --port ...),
+      // so the edge has no per-release setting in its environment.
       command: ["gateway-edge-init"],
-      envs: [
-        `GATEWAY_UPSTREAM_PORT=${args.apiPort}`,
-        `GATEWAY_UPSTREAM_HEALTH_PATH=${args.healthPath}`,
-        `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${s.healthIntervalSeconds}`,
-      ],
       volumes: [{ volumeName: this.configVolume.name, containerPath: "/config" }],
       ports,
       networksAdvanced: [{ name: args.edgeNetwork }],

@@ -76,7 +76,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
     };
 
     const gateway = new Gateway(`${name}-gateway`, {
-      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, apiPort: c.api.port, healthPath: c.api.healthPath, hsts,
+      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, apiPort: c.api.port, hsts,
     }, { parent: this });
 
     // The API under either runtime: N named replicas, or a swarm service's tasks.
@@ -94,6 +94,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
 
     const cutover = new Cutover(`${name}-cutover`, {
       gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, runtime: api,
+      probe: { port: c.api.port, healthPath: c.api.healthPath, intervalSeconds: c.gateway.healthIntervalSeconds },
       dockerHost,
       dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
     }, { parent: this });

@@ -84,6 +84,8 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", replicas[1])).toThrow(/does not answer \/health with 200; the upstream set is unchanged/);
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", "no-such-replica")).toThrow(/has no address on this network/);
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", "a;rm -rf /")).toThrow(/is not a container name/);
+      expect(() => docker("exec", gateway, "gateway-upstreams", "set", "--port", "0", replicas[0])).toThrow(/--port needs a port/);
+      expect(() => docker("exec", gateway, "gateway-upstreams", "set", "--health-path", "/x;id", replicas[0])).toThrow(/--health-path needs a path/);
     } finally {
       docker("unpause", replicas[1]);
     }
@@ -131,6 +133,23 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
     expect(answered.length).toBeGreaterThan(10);
     expect(stored).toEqual(answered);
     base = { ...base, ...sets };
+  }, 180_000);
+
+  it("changes how the gateway probes the replicas (a new interval) under 100 clients, replacing nothing at the gateway", async () => {
+    const edge = containers(stack, "gateway");
+    const caddy = containers(stack, "gateway-caddy");
+    const load = startLoad(port, 100);
+    await sleep(1);
+    const result = await rehearse(stack, { ...base, "gateway.healthIntervalSeconds": 3 });
+    await sleep(1);
+    const report = await load.stop();
+    console.log(`a probe interval change under 100 strict clients: ${JSON.stringify({ ...report, titles: undefined })}`);
+    expect(result.error).toBeUndefined();
+    expect(containers(stack, "gateway")).toEqual(edge);
+    expect(containers(stack, "gateway-caddy")).toEqual(caddy);
+    expect(docker("exec", edge[0], "gateway-upstreams", "show")).toContain("every 3s");
+    expect(report).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    base = { ...base, "gateway.healthIntervalSeconds": 3 };
   }, 180_000);
 
   it("starts a replaced edge with the config rendered now (a new listen port), not the old one", async () => {

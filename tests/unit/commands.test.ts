@@ -11,9 +11,11 @@ describe("command argument lists", () => {
   });
 
   it("sets the gateway's upstreams to exactly the given replicas, with no Caddy reload", () => {
-    expect(cutoverArgv("gw-1", ["api-a", "api-b"])).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", "api-a", "api-b"]);
-    expect(cutoverArgv("gw-1", ["tasks.svc"])).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", "tasks.svc"]);
-    expect(cutoverArgv("gw-1", ["a"]).join(" ")).not.toMatch(/reload|caddy/);
+    const probe = { port: 8000, healthPath: "/health", intervalSeconds: 2 };
+    const flags = ["--port", "8000", "--health-path", "/health", "--interval", "2"];
+    expect(cutoverArgv("gw-1", ["api-a", "api-b"], probe)).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", ...flags, "api-a", "api-b"]);
+    expect(cutoverArgv("gw-1", ["tasks.svc"], probe)).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", ...flags, "tasks.svc"]);
+    expect(cutoverArgv("gw-1", ["a"], probe).join(" ")).not.toMatch(/reload|caddy/);
   });
 
   it("gates on every replica by name", () => {

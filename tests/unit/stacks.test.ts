@@ -108,10 +108,12 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     for (const r of replicas()) {
       expect(r.inputs.healthcheck.tests.at(-1)).toBe(`http://127.0.0.1:${config.api.port}${config.api.healthPath}`);
     }
-    expect(container("taskflow-gateway-edge").inputs.envs).toEqual(expect.arrayContaining([
-      `GATEWAY_UPSTREAM_PORT=${config.api.port}`, `GATEWAY_UPSTREAM_HEALTH_PATH=${config.api.healthPath}`,
-      `GATEWAY_UPSTREAM_INTERVAL_SECONDS=${config.gateway.healthIntervalSeconds}`,
-    ]));
+    // The gateway's watcher gets them with each cutover, never from the edge's environment.
+    const cutover = argvOf(command("taskflow-cutover-reload"));
+    const flag = (f: string) => cutover[cutover.indexOf(f) + 1];
+    expect([flag("--port"), flag("--health-path"), flag("--interval")])
+      .toEqual([String(config.api.port), config.api.healthPath, String(config.gateway.healthIntervalSeconds)]);
+    expect(container("taskflow-gateway-edge").inputs.envs).toBeUndefined();
   });
 
   it("attaches the data stores only to the internal network, which has no route out", () => {
@@ -244,7 +246,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     const cutover = command("taskflow-cutover-reload");
     const names = run.outputs.replicaNames as string[];
     expect(names).toHaveLength(config.api.replicas);
-    expect(argvOf(cutover)).toEqual(["docker", "exec", run.outputs.gatewayContainer, "gateway-upstreams", "set", ...names]);
+    expect(argvOf(cutover)).toEqual(["docker", "exec", run.outputs.gatewayContainer, "gateway-upstreams", "set",
+      "--port", String(config.api.port), "--health-path", config.api.healthPath, "--interval", String(config.gateway.healthIntervalSeconds), ...names]);
     expect(cutover.inputs).not.toHaveProperty("stdin");
     expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-edge").inputs.id ?? expect.anything(), names]);
   });

@@ -93,7 +93,8 @@ describe("runtime: swarm (staging config)", () => {
       expect(argv).not.toContain("--replica");
     }
     const cutover: string[] = JSON.parse(find(run, T.command, "taskflow-cutover-reload").inputs.create);
-    expect(cutover.slice(-3)).toEqual(["gateway-upstreams", "set", `tasks.${service().state.name}`]);
+    expect(cutover.slice(3, 5)).toEqual(["gateway-upstreams", "set"]);
+    expect(cutover.at(-1)).toBe(`tasks.${service().state.name}`);
   });
 });
 
