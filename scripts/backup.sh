@@ -36,7 +36,11 @@ user="$(docker exec "$pg" printenv POSTGRES_USER)"
 umask 077
 mkdir -p "$dir"
 chmod 700 "$dir"
-file="$dir/$stack-$(date -u +%Y%m%dT%H%M%SZ).dump"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+# Never overwrite a dump: a second one within the same second (restore.sh's safety dump
+# right after another restore, say) gets -2, -3, ...
+file="$dir/$stack-$stamp.dump" n=2
+while [ -e "$file" ] || [ -e "$file.partial" ]; do file="$dir/$stack-$stamp-$n.dump" n=$((n + 1)); done
 # Local socket inside the container: no password crosses this machine.
 if ! docker exec "$pg" pg_dump -U "$user" -d "$db" --format=custom >"$file.partial"; then
   rm -f "$file.partial"
@@ -48,6 +52,10 @@ if ! docker exec -i "$pg" pg_restore --file=/dev/null <"$file.partial"; then
   echo "backup: the dump does not verify (pg_restore could not read it back)" >&2
   exit 1
 fi
-mv "$file.partial" "$file"
+if ! mv -n "$file.partial" "$file" || [ -e "$file.partial" ]; then
+  rm -f "$file.partial"
+  echo "backup: $file appeared meanwhile; nothing was overwritten" >&2
+  exit 1
+fi
 find "$dir" -maxdepth 1 -name "$stack-*.dump" -printf '%T@ %p\n' | sort -rn | tail -n +"$((keep + 1))" | cut -d' ' -f2- | xargs -r rm --
 echo "$file"
