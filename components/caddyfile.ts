@@ -21,10 +21,11 @@ export const UPSTREAM_RESOLVER = "127.0.0.1:5353";
  * Files private to each Caddy container (its own /run/gateway): Caddys share the edge's
  * network namespace, so anything on a TCP port there could be the other Caddy's.
  */
-export const CADDY_ADMIN_SOCKET = "/run/gateway/admin.sock";
-export const CADDY_HEALTH_SOCKET = "/run/gateway/health.sock";
-/** While this file exists the Caddy answers `Connection: close` (images/caddy/gateway-proxy-init). */
-export const CADDY_DRAINING_FILE = "/run/gateway/draining";
+const CADDY_RUN_DIR = "/run/gateway";
+const CADDY_ADMIN_SOCKET = `${CADDY_RUN_DIR}/admin.sock`;
+export const CADDY_HEALTH_SOCKET = `${CADDY_RUN_DIR}/health.sock`;
+/** While CADDY_RUN_DIR/draining exists the Caddy answers `Connection: close` (images/caddy/gateway-proxy-init). */
+const DRAINING_FILE_NAME = "draining";
 
 /** The Strict-Transport-Security value; includeSubDomains only when asked for (gateway.hstsIncludeSubdomains). */
 export function hstsValue(includeSubdomains: boolean): string {
@@ -91,8 +92,8 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
 // file matcher stats the file on every request: a cheap syscall, and no config load.
 const draining = [
   "\t@draining file {",
-  `\t\troot ${CADDY_DRAINING_FILE.slice(0, CADDY_DRAINING_FILE.lastIndexOf("/"))}`,
-  `\t\ttry_files ${CADDY_DRAINING_FILE.slice(CADDY_DRAINING_FILE.lastIndexOf("/"))}`,
+  `\t\troot ${CADDY_RUN_DIR}`,
+  `\t\ttry_files /${DRAINING_FILE_NAME}`,
   "\t}",
   "\theader @draining Connection close",
 ];

@@ -128,9 +128,7 @@ export function backupArgv(postgresContainer: string, backupDir: string, keep: n
   return ["docker", "exec", "-e", `BACKUP_DIR=${backupDir}`, "-e", `KEEP=${keep}`, postgresContainer, "sh", "-c", BACKUP_SCRIPT];
 }
 
-/** The API's Docker HEALTHCHECK probe (components/bin/probes.js, shared with the health gate). */
-export { HTTP_PROBE_PY };
-
+/** The API's Docker HEALTHCHECK: the probe shared with the health gate (components/bin/probes.js). */
 export function apiHealthcheckTest(port: number, healthPath: string): string[] {
   return ["CMD", "python3", "-c", HTTP_PROBE_PY, `http://127.0.0.1:${port}${healthPath}`];
 }

@@ -4,14 +4,11 @@ import { LABELS } from "./labels";
 import * as docker from "@pulumi/docker";
 import { TaskflowConfig } from "../config";
 
-/** Kept for callers that name them so; the keys live in labels.js. */
-export const LABEL_STACK = LABELS.stack;
-export const LABEL_ROLE = LABELS.role;
 
 export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
   return [
-    { label: LABEL_STACK, value: stack },
-    { label: LABEL_ROLE, value: role },
+    { label: LABELS.stack, value: stack },
+    { label: LABELS.role, value: role },
     { label: LABELS.managedBy, value: "pulumi" },
   ];
 }

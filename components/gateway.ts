@@ -19,6 +19,8 @@ export interface GatewayArgs {
 const CADDYFILE = "/etc/caddy/Caddyfile";
 /** The edge runs dnsmasq and a shell loop: small, fixed limits. */
 const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
+/** Both containers' Docker health check timing. */
+const HEALTH_TIMING = { interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) };
 
 /**
  * The stack's only published ports, in two kinds of container (images/caddy):
@@ -73,7 +75,7 @@ export class Gateway extends pulumi.ComponentResource {
       // When the old Caddy closes its listener, connections queued on it move to the new
       // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
       sysctls: { "net.ipv4.tcp_migrate_req": "1" },
-      healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) },
+      healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, ...HEALTH_TIMING },
       wait: true,
       waitTimeout: 60,
       labels: labels(args.stack, "gateway"),
@@ -102,7 +104,7 @@ export class Gateway extends pulumi.ComponentResource {
       networkMode: pulumi.interpolate`container:${this.container.id}`,
       uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
       ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
-      healthcheck: { tests: CADDY_HEALTHCHECK_TEST, interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) },
+      healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
       wait: true,
       waitTimeout: 60,
       // Drain, then Caddy's own grace period for requests in flight, then a margin.

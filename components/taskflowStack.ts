@@ -1,4 +1,3 @@
-import { BIN } from "./bin";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "../config";
@@ -7,6 +6,7 @@ import { parseImageRef, versionOf } from "../config/imageRef";
 import { Api } from "./api";
 import { SwarmApi } from "./swarmApi";
 import { Backup } from "./backup";
+import { BIN } from "./bin";
 import { Cutover } from "./cutover";
 import { generatedPassword } from "./dataStore";
 import { Gateway } from "./gateway";

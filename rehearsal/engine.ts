@@ -67,6 +67,8 @@ const DELETE_RANK: Record<string, number> = {
   "random:index/randomPassword:RandomPassword": 3,
 };
 
+/** The top-level input of a property path (`healthcheck.tests[0]` -> `healthcheck`). */
+const topKey = (p: string) => p.split(/[.[]/)[0];
 const short = (type: string) => type.replace(/^(\w+):(?:index\/)?(?:\w+\/)?(\w+):(\w+)$/, "$1:$3");
 
 function stableJson(v: unknown): string {
@@ -123,7 +125,7 @@ export class Rehearsal {
     if (!provider) throw this.fail(new Error(`the rehearsal has no provider for ${type}`));
     this.seen.add(key);
     const old = this.state.resources[key];
-    if (old) for (const k of reg.ignoreChanges) inputs = { ...inputs, [k.split(/[.[]/)[0]]: old.inputs[k.split(/[.[]/)[0]] };
+    if (old) for (const k of reg.ignoreChanges.map(topKey)) inputs = { ...inputs, [k]: old.inputs[k] };
     const entry = (id: string, outputs: Outputs): Entry => ({
       key, type, name, id, inputs, outputs, dependencies: reg.dependencies.map(keyOfUrn), protect: reg.protect,
     });
@@ -141,7 +143,7 @@ export class Rehearsal {
         this.counts.same++;
         return { id: old.id, state: old.outputs };
       }
-      const forced = changed.filter((k) => reg.replaceOnChanges.some((p) => p.split(/[.[]/)[0] === k));
+      const forced = changed.filter((k) => reg.replaceOnChanges.some((p) => topKey(p) === k));
       if (!old.tainted && provider.updatable(changed) && forced.length === 0) {
         this.log(`~ update   ${label} (${changed.join(", ")})`);
         const outputs = await provider.update!(old.id, old.outputs, inputs, this.log);
@@ -153,7 +155,7 @@ export class Rehearsal {
       const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
       this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
       if (deleteFirst) {
-        await this.deleteDependentsOf(old);
+        await this.deleteAll(this.dependentsOf(old));
         await provider.delete(old.id, old.outputs, this.log);
         delete this.state.resources[key];
         this.save();
@@ -178,19 +180,11 @@ export class Rehearsal {
     }
   }
 
-  /** Containers whose inputs name `old`'s container id (and theirs, in turn), deleted first. */
-  private async deleteDependentsOf(old: Entry): Promise<void> {
-    const dependents = Object.values(this.state.resources).filter((e) =>
+  /** Containers whose inputs name `old`'s container id, and theirs in turn: replaced with it. */
+  private dependentsOf(old: Entry): Entry[] {
+    const direct = Object.values(this.state.resources).filter((e) =>
       e.type === "docker:index/container:Container" && e.dependencies.includes(old.key) && JSON.stringify(e.inputs).includes(old.id));
-    for (const d of dependents) {
-      if (d.protect) throw new Error(`${short(d.type)} ${d.name} is protected and would have to be replaced with ${old.name}`);
-      await this.deleteDependentsOf(d);
-      this.log(`- delete   ${short(d.type)} ${d.name} (replaced with ${old.name})`);
-      await PROVIDERS[d.type].delete(d.id, d.outputs, this.log);
-      delete this.state.resources[d.key];
-      this.counts.deleted++;
-      this.save();
-    }
+    return direct.flatMap((d) => [...this.dependentsOf(d), d]);
   }
 
   private fail(err: Error): Error {

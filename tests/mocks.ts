@@ -109,7 +109,6 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   return { resources: [...resources], outputs, rawOutputs, generatedSecrets };
 }
 
-export const promiseOf = valueOf;
 
 /** Paths (a.b[0].c) where `needle` occurs in a string that is not inside a secret. */
 export function plainOccurrences(v: any, needle: string, at = ""): string[] {
