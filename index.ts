@@ -50,5 +50,9 @@ function secretKeys(): string[] {
   const isSecret = (pulumi.runtime as unknown as { isConfigSecret: (k: string) => boolean }).isConfigSecret;
   return Object.keys(pulumi.runtime.allConfig()).filter((k) => isSecret(k));
 }
-/** Swarm runtime only: the API service (`docker service ps <name>`). */
-export const apiService = config.runtime === "swarm" ? taskflow.apiService : undefined;
+/**
+ * The API's swarm service (`docker service ps <name>`); "" with the container runtime.
+ * Always a value: an undefined export makes every real preview warn "Undefined value
+ * (apiService) will not show as a stack output".
+ */
+export const apiService = taskflow.apiService;

@@ -4,7 +4,7 @@ import { ApiRuntime } from "./apiRuntime";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "../config";
-import { apiHealthcheckTest, argvCommand, migrationArgv, secretKeyWriteArgv } from "./commands";
+import { apiHealthcheckTest, argvCommand, migrationArgv, secretKeyWriteArgv, secretKeyWriterImage } from "./commands";
 import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
 
 /** Where each replica finds the API's SECRET_KEY (a file on a read-only volume, never an env value). */
@@ -26,6 +26,8 @@ export interface ApiArgs {
   redisUrl: pulumi.Output<string>;
   /** The API's SECRET_KEY (generated, a Pulumi secret): the app refuses to start without one outside development. */
   secretKey: pulumi.Output<string>;
+  /** An image a release does not change, with sh and coreutils: the key writer's (secretKeyWriterImage). */
+  stableImage: string;
   /** The stack's environment: the app's TASKFLOW_ENV is derived from it (appEnvironment). */
   environment: TaskflowConfig["environment"];
   dockerHost: string;
@@ -86,10 +88,12 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
 
     ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
     this.secretKeyVolume = new docker.Volume(`${name}-secret-key`, { labels: labels(args.stack, "api-secret") }, { parent: this });
+    const writerImage = secretKeyWriterImage(s.user, this.image.imageId, args.stableImage);
     this.secretKeyWrite = new command.local.Command(`${name}-secret-key-write`, {
-      ...argvCommand(pulumi.all([this.image.imageId, this.secretKeyVolume.name]).apply(([image, volume]) =>
-        secretKeyWriteArgv({ image, volume, stack: args.stack, user: s.user }))),
-      environment: { DOCKER_HOST: args.dockerHost, SECRET_KEY: args.secretKey },
+      ...argvCommand(pulumi.all([writerImage, this.secretKeyVolume.name]).apply(([image, volume]) =>
+        secretKeyWriteArgv({ image, volume, dir: SECRET_DIR, file: SECRET_KEY_FILE, stack: args.stack, user: s.user }))),
+      environment: { DOCKER_HOST: args.dockerHost },
+      stdin: args.secretKey,
       // A new key or a new volume is written again; a new image is not (the volume keeps it).
       triggers: [this.secretKeyVolume.name, args.secretKey],
     }, { parent: this, dependsOn: [this.secretKeyVolume] });

@@ -53,33 +53,56 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
 }
 
 /**
- * Writes the API's SECRET_KEY, read from this command's environment (never its argv),
- * into the key volume as a 0400 file owned by the API user, atomically. A replica
- * mounts that volume read-only; uploads cannot reach a read-only root filesystem.
+ * Writes the API's SECRET_KEY, read from stdin (never argv or environment, which
+ * `docker inspect` shows), into the key volume as a 0400 file owned by the API user,
+ * atomically. A replica mounts that volume read-only; uploads cannot reach a read-only
+ * root filesystem. A leftover `.new` (a write cut short) is removed first: root without
+ * CAP_DAC_OVERRIDE cannot open a 0400 file it handed to another uid.
  */
-export const SECRET_KEY_WRITE_PY = [
-  "import grp, os, pwd",
-  "user, _, group = os.environ['API_USER'].partition(':')",
-  "uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid",
-  "gid = int(group) if group.isdigit() else (grp.getgrnam(group).gr_gid if group else (pwd.getpwuid(uid).pw_gid if not user.isdigit() else uid))",
-  "path = '/run/secrets/secret-key'",
-  "fd = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)",
-  "os.write(fd, os.environ['SECRET_KEY'].encode())",
-  "os.close(fd)",
-  "os.chown(path + '.new', uid, gid)",
-  "os.rename(path + '.new', path)",
+export const SECRET_KEY_WRITE_SCRIPT = [
+  "set -eu",
+  "umask 077",
+  'rm -f "$KEY_FILE.new"',
+  'cat > "$KEY_FILE.new"',
+  'test -s "$KEY_FILE.new"',
+  'chmod 0400 "$KEY_FILE.new"',
+  'chown "$API_USER" "$KEY_FILE.new"',
+  'mv -f "$KEY_FILE.new" "$KEY_FILE"',
 ].join("\n");
 
-export function secretKeyWriteArgv(a: { image: string; volume: string; stack: string; user: string }): string[] {
+export interface SecretKeyWriteArgs {
+  /** An image with sh, cat, chown and mv (see secretKeyWriterImage). */
+  image: string;
+  volume: string;
+  /** Where the volume is mounted, and the file in it (the replicas' SECRET_KEY_FILE). */
+  dir: string;
+  file: string;
+  stack: string;
+  user: string;
+}
+
+export function secretKeyWriteArgv(a: SecretKeyWriteArgs): string[] {
   return [
-    "docker", "run", "--rm", "--network", "none",
+    "docker", "run", "--rm", "-i", "--network", "none",
     ...labelArgs(a.stack, "secret-writer"),
     // Root without any capability but CHOWN: it writes into the (root-owned) new volume
     // and hands the file to the API user; nothing else.
     "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--security-opt", "no-new-privileges:true", "--read-only",
-    "-v", `${a.volume}:/run/secrets`, "-e", "SECRET_KEY", "-e", `API_USER=${a.user}`,
-    a.image, "python3", "-c", SECRET_KEY_WRITE_PY,
+    "-v", `${a.volume}:${a.dir}`, "-e", `KEY_FILE=${a.file}`, "-e", `API_USER=${a.user}`,
+    "--entrypoint", "sh", a.image, "-c", SECRET_KEY_WRITE_SCRIPT,
   ];
+}
+
+/**
+ * The image the key writer runs in. A numeric API user needs no name lookup, so any
+ * image with a shell serves, and one that a release does not change (the Postgres
+ * image) keeps the writer's command the same across releases: pulumi-command re-runs
+ * `create` whenever it changes, so with the API image it rewrote the key on every
+ * release. A user *name* resolves only inside the API image, and may map to another
+ * uid in the next one: then the writer must run, and does, with each new image.
+ */
+export function secretKeyWriterImage(apiUser: string, apiImage: pulumi.Input<string>, stableImage: string): pulumi.Input<string> {
+  return /^\d+(:\d+)?$/.test(apiUser) ? stableImage : apiImage;
 }
 
 /** How the gateway's watcher probes the upstreams: the API's port and health path, and how often. */

@@ -3,6 +3,7 @@
 import { LABELS } from "./labels";
 import * as docker from "@pulumi/docker";
 import { TaskflowConfig } from "../config";
+import { dockerCpus } from "../config/dockerCpus";
 
 
 export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
@@ -20,10 +21,11 @@ export function logOptions(logging: TaskflowConfig["logging"]) {
   };
 }
 
-/** Limits as the docker provider wants them: memory in MB, cpus as a decimal string. */
+/** Limits as the docker provider wants them: memory in MB, cpus as the provider reads it back. */
 export function limits(l: { memoryMb: number; cpus: number }) {
-  return { memory: l.memoryMb, memorySwap: l.memoryMb, cpus: String(l.cpus) };
+  return { memory: l.memoryMb, memorySwap: l.memoryMb, cpus: dockerCpus(l.cpus) };
 }
+
 
 /** Drop every capability, forbid privilege escalation (setuid binaries), restart on crash. */
 export function hardening(addCapabilities: string[] = []) {

@@ -56,8 +56,11 @@ export class Postgres extends pulumi.ComponentResource {
       },
       wait: true,
       waitTimeout: 120,
-      // Postgres flushes and checkpoints on SIGTERM (smart shutdown); give it time.
-      stopSignal: "SIGTERM",
+      // SIGINT is Postgres's fast shutdown (the image's STOPSIGNAL): it ends client
+      // sessions, checkpoints and exits in about a second. SIGTERM is smart shutdown,
+      // which waits for every client to leave; the API's pooled connections never do,
+      // so Docker's SIGKILL came after 60 s and the next start ran crash recovery.
+      stopSignal: "SIGINT",
       stopTimeout: 60,
       destroyGraceSeconds: 60,
       labels: labels(args.stack, "postgres"),

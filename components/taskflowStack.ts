@@ -72,7 +72,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
       stack, image: c.image, version, settings: c.api, logging: c.logging, environment: c.environment,
       edgeNetwork: networks.edge.name, internalNetwork: networks.internal.name,
       databaseUrl: postgres.databaseUrl, redisUrl: redis.url, dockerHost, migrationDependsOn: beforeMigration,
-      secretKey: generatedPassword(`${name}-api-secret-key`, 48, this),
+      secretKey: generatedPassword(`${name}-api-secret-key`, 48, this), stableImage: c.postgres.image,
     };
 
     const gateway = new Gateway(`${name}-gateway`, {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { isPinned, parseImageRef } from "./imageRef";
 import { rootUserProblem } from "./userSpec";
+import { dockerCpus } from "./dockerCpus";
 
 export const intBetween = (min: number, max: number) => {
   const error = `a whole number from ${min} to ${max}`;
@@ -12,6 +13,15 @@ export const intBetween = (min: number, max: number) => {
 export const numberBetween = (min: number, max: number) => {
   const error = `a number from ${min} to ${max}`;
   return z.number({ error }).min(min, { error }).max(max, { error });
+};
+
+/**
+ * A CPU limit the docker provider reads back as the same number (config/dockerCpus.ts):
+ * 0.05 to 0.09 would come back as "0.1", a perpetual diff that replaces the container.
+ */
+export const cpuLimit = (min: number, max: number) => {
+  const error = `a number from ${min} to ${max} with at most 9 decimals, not 0.05 to 0.09 (the docker provider reads those back as 0.1)`;
+  return numberBetween(min, max).refine((n) => Number(dockerCpus(n)) === n, { error });
 };
 
 export const bool = () => z.boolean({ error: "true or false" });

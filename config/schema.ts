@@ -10,7 +10,7 @@ import {
   imageRef,
   intBetween,
   isPinnedRef,
-  numberBetween,
+  cpuLimit,
   pinnedExpectation,
   port,
   sizeWithUnit,
@@ -22,7 +22,7 @@ import { parseImageRef } from "./imageRef";
 
 const limits = (memoryMb: number, cpus: number) => ({
   memoryMb: intBetween(32, 262144).default(memoryMb),
-  cpus: numberBetween(0.05, 64).default(cpus),
+  cpus: cpuLimit(0.05, 64).default(cpus),
 });
 
 /** Variables the program sets on every replica; `api.env` may not override them. */

@@ -12,6 +12,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../config/stackFile";
+import type { Step } from "../conformance/plan";
+import { engineKind, realUp } from "./realEngine";
 
 export const REQUIRED_IMAGES = ["taskflow-postgres:15", "taskflow-redis:7", "taskflow-caddy:2.6", "taskflow-api:v1", "taskflow-api:v2",
   "taskflow-api:test", "taskflow-api:never-healthy", "taskflow-api:bad-migration", "taskflow-api:flaky", "taskflow-api:slow-start"];
@@ -48,14 +50,19 @@ export interface RehearsalResult {
   outputs: { url?: string; image?: string; replicaNames?: string[]; [k: string]: unknown };
   counts: Record<string, number>;
   seconds: number;
+  /** Each step in the order it started (conformance/plan.ts). */
+  plan?: Step[];
   log: string;
 }
 
 /**
- * Runs `npm run rehearse` (the CLI) for one stack; resolves with its result and log.
+ * Runs `npm run rehearse` (the CLI) for one stack, or the real `pulumi up` where the
+ * toolchain is installed (rehearsal/realEngine.ts); resolves with its result and log.
  * `base` says where the config starts: dev's stack file unless told otherwise.
  */
 export function rehearse(stack: string, sets: Record<string, unknown>, extra: string[] = [], base = ["--config-from", "dev"]): Promise<RehearsalResult> {
+  // Where the real toolchain is installed (or TASKFLOW_ENGINE=real), the real `pulumi up`.
+  if (engineKind() === "real") return realUp(stack, sets, extra, base);
   const dir = mkdtempSync(path.join(os.tmpdir(), "rehearsal-"));
   const resultFile = path.join(dir, "result.json");
   const args = ["-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", stack, ...base, "--result", resultFile,

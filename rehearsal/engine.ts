@@ -27,6 +27,7 @@ import { keyOfUrn, Registration } from "./monitor";
 import { unwrapSecrets } from "./secrets";
 import { Inputs, Outputs, PROVIDERS as HOST_PROVIDERS, StepError } from "./providers";
 import { SWARM_PROVIDERS } from "./swarmProviders";
+import type { Step } from "../conformance/plan";
 
 const PROVIDERS = { ...HOST_PROVIDERS, ...SWARM_PROVIDERS };
 
@@ -85,6 +86,8 @@ export function changedKeys(old: Inputs, now: Inputs): string[] {
 export class Rehearsal {
   readonly state: StackState;
   readonly counts: Counts = { created: 0, updated: 0, replaced: 0, deleted: 0, same: 0 };
+  /** Every step in the order it started, in the form recorded real plans have (conformance/plan.ts). */
+  readonly plan: Step[] = [];
   failure?: Error;
   private inflight = 0;
   private onIdleAfterFailure: () => void = () => {};
@@ -126,6 +129,7 @@ export class Rehearsal {
     this.seen.add(key);
     const old = this.state.resources[key];
     if (old) for (const k of reg.ignoreChanges.map(topKey)) inputs = { ...inputs, [k]: old.inputs[k] };
+    const step = (s: Omit<Step, "type" | "name">) => this.plan.push({ ...s, type, name });
     const entry = (id: string, outputs: Outputs): Entry => ({
       key, type, name, id, inputs, outputs, dependencies: reg.dependencies.map(keyOfUrn), protect: reg.protect,
     });
@@ -133,12 +137,16 @@ export class Rehearsal {
     try {
       if (!old) {
         this.log(`+ create   ${label}`);
+        step({ op: "create" });
         const made = await provider.create(name, inputs, this.log);
         this.record(entry(made.id, made.outputs));
         this.counts.created++;
         return { id: made.id, state: made.outputs };
       }
-      const changed = changedKeys(old.inputs, inputs);
+      // The provider diffs the state it read back against the new inputs (a bridged
+      // provider's Diff gets the old outputs): a value it spells differently on read
+      // is a diff on every update.
+      const changed = changedKeys(provider.readBack ? provider.readBack(old.inputs) : old.inputs, inputs);
       if (!old.tainted && changed.length === 0) {
         this.counts.same++;
         return { id: old.id, state: old.outputs };
@@ -146,6 +154,7 @@ export class Rehearsal {
       const forced = changed.filter((k) => reg.replaceOnChanges.some((p) => topKey(p) === k));
       if (!old.tainted && provider.updatable(changed) && forced.length === 0) {
         this.log(`~ update   ${label} (${changed.join(", ")})`);
+        step({ op: "update", diffs: changed });
         const outputs = await provider.update!(old.id, old.outputs, inputs, this.log);
         this.record({ ...entry(old.id, outputs) });
         this.counts.updated++;
@@ -154,6 +163,9 @@ export class Rehearsal {
       if (old.protect) throw new Error(`${label} is protected and cannot be replaced (changed: ${changed.join(", ")})`);
       const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
       this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
+      const replaces = changed.filter((k) => forced.includes(k) || !provider.updatable([k]));
+      if (deleteFirst) step({ op: "delete-replaced" });
+      step({ op: "replace", diffs: changed, replaces, deleteFirst });
       if (deleteFirst) {
         await this.deleteAll(this.dependentsOf(old));
         await provider.delete(old.id, old.outputs, this.log);
@@ -201,7 +213,8 @@ export class Rehearsal {
   /** After a successful program run: pending deletes and no-longer-declared resources. */
   async finish(): Promise<void> {
     const removed = Object.values(this.state.resources).filter((e) => !this.seen.has(e.key));
-    await this.deleteAll([...this.state.pendingDeletes, ...removed]);
+    await this.deleteAll(this.state.pendingDeletes, "delete-replaced");
+    await this.deleteAll(removed);
   }
 
   /** `pulumi destroy`: everything, in reverse dependency order; protected resources refuse. */
@@ -210,13 +223,14 @@ export class Rehearsal {
   }
 
   /** Deletes the objects and drops them from state (as a pending delete or a resource). */
-  private async deleteAll(entries: Entry[]): Promise<void> {
+  private async deleteAll(entries: Entry[], op: "delete" | "delete-replaced" = "delete"): Promise<void> {
     const protectedOnes = entries.filter((e) => e.protect);
     if (protectedOnes.length) {
       throw this.fail(new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`));
     }
     for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
       this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
+      this.plan.push({ op, type: e.type, name: e.name });
       await PROVIDERS[e.type].delete(e.id, e.outputs, this.log);
       this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
       if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];

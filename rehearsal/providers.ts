@@ -4,6 +4,7 @@
 // that the rollout depends on; everything else is out of scope.
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+import { dockerCpus } from "../config/dockerCpus";
 import { ROOT } from "../config/stackFile";
 import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
 
@@ -21,6 +22,8 @@ export interface Provider {
   create(name: string, inputs: Inputs, log: (line: string) => void): Promise<{ id: string; outputs: Outputs }>;
   /** Changes the provider applies in place; anything else is a replacement. */
   updatable(changed: string[]): boolean;
+  /** The inputs as the provider's read puts them into state, where it respells any (diffed against the next inputs). */
+  readBack?(inputs: Inputs): Inputs;
   update?(id: string, old: Outputs, inputs: Inputs, log: (line: string) => void): Promise<Outputs>;
   delete(id: string, outputs: Outputs, log: (line: string) => void): Promise<void>;
 }
@@ -131,6 +134,8 @@ export const CONTAINER_IN_PLACE = [
 ];
 
 const container: Provider = {
+  // NanoCPUs read back through nanoInt64ToDecimalString (config/dockerCpus.ts): "1" -> "1.0".
+  readBack: (inputs) => (inputs.cpus === undefined ? inputs : { ...inputs, cpus: dockerCpus(Number(inputs.cpus)) }),
   async create(name, inputs, log) {
     const containerName = inputs.name ?? autoName(name);
     const { Id: id } = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(containerName)}`, containerCreateBody(inputs));

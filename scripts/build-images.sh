@@ -7,17 +7,26 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: scripts/build-images.sh [--help]
+usage: scripts/build-images.sh [--api-tags TAG[,TAG...]] [--help]
 Builds taskflow-base:bookworm (also tagged as app/Dockerfile's BASE_IMAGE),
 taskflow-postgres:15, taskflow-redis:7, taskflow-caddy:2.6 and the TaskFlow API
 (app/) as taskflow-api:{v1,v2,test,never-healthy,bad-migration,flaky,slow-start} on
 the local Docker engine, skipping images whose inputs have not changed.
+  --api-tags  build only these API tags (e.g. v1 for the dev stack); default: all
 Needs: docker (engine running), debootstrap (only when the base image is missing).
 Env: TASKFLOW_CACHE (default ~/.cache/taskflow) keeps the debootstrap tree.
-Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing.
+Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing, 64 usage.
 USAGE
 }
-[ "${1:-}" = "--help" ] && { usage; exit 0; }
+api_tags="v1,v2,test,never-healthy,bad-migration,flaky,slow-start"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --help) usage; exit 0 ;;
+    --api-tags) [ $# -ge 2 ] || { usage >&2; exit 64; }; api_tags="$2"; shift 2 ;;
+    *) echo "build-images: unknown argument $1" >&2; usage >&2; exit 64 ;;
+  esac
+done
+wanted() { case ",$api_tags," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${TASKFLOW_CACHE:-$HOME/.cache/taskflow}"
@@ -79,10 +88,11 @@ build taskflow-caddy:2.6 "$root/images/caddy"
 # The TaskFlow API (app/): its test stage, two releases of the production image, and
 # the fault tags the rollout tests deploy (the `faults` stage; never in production).
 app="$root/app"
-build taskflow-api:test "$app" --target test
-build taskflow-api:v1 "$app" --build-arg APP_VERSION=v1
-build taskflow-api:v2 "$app" --build-arg APP_VERSION=v2
+if wanted test; then build taskflow-api:test "$app" --target test; fi
+for release in v1 v2; do
+  if wanted "$release"; then build "taskflow-api:$release" "$app" --build-arg APP_VERSION="$release"; fi
+done
 for fault in never-healthy bad-migration flaky slow-start; do
-  build "taskflow-api:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"
+  if wanted "$fault"; then build "taskflow-api:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"; fi
 done
 echo "build-images: done"

@@ -21,6 +21,7 @@ const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 21
 const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
 const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
 const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
+const CPUS = "a number from 0.05 to 64 with at most 9 decimals, not 0.05 to 0.09 (the docker provider reads those back as 0.1)";
 const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
 const ENV_VALUE = "a single-line value without control characters";
 
@@ -38,6 +39,9 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "api.user", "app; rm -rf /", `taskflow:api.user: got "app; rm -rf /"; expected ${USER}`],
   ["dev", "api.user", "app\nroot", `taskflow:api.user: got "app\\nroot"; expected ${USER}`],
   ["dev", "api.user", "rооt", `taskflow:api.user: got "rооt"; expected ${USER}`], // Cyrillic o's
+  // Read back by the docker provider as "0.1": a diff, so a replacement, on every update.
+  ["dev", "postgres.cpus", 0.05, `taskflow:postgres.cpus: got 0.05; expected ${CPUS}`],
+  ["dev", "api.cpus", 0.07, `taskflow:api.cpus: got 0.07; expected ${CPUS}`],
   ["dev", "api.healthPath", "//evil.example/health", `taskflow:api.healthPath: got "//evil.example/health"; expected ${URL_PATH}`],
   ["dev", "api.statusPath", "/api/../../admin", `taskflow:api.statusPath: got "/api/../../admin"; expected ${URL_PATH}`],
   ["dev", "api.healthPath", "/health$(id)", `taskflow:api.healthPath: got "/health$(id)"; expected ${URL_PATH}`],

@@ -1,5 +1,6 @@
 // Runs the real program for each shipped stack file under mocks and asserts what it
 // declares: resources and key inputs, options, networks, ports, secrets and ordering.
+import { dockerCpus } from "../../config/dockerCpus";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { loadConfig, TaskflowConfig } from "../../config";
@@ -90,7 +91,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
         privileged: false,
         readOnly: true,
         memory: config.api.memoryMb,
-        cpus: String(config.api.cpus),
+        cpus: dockerCpus(config.api.cpus),
         destroyGraceSeconds: config.api.destroyGraceSeconds,
         stopSignal: "SIGTERM",
         logDriver: "json-file",
@@ -158,8 +159,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       }
       for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
-      // ...while what needs it gets it, as a secret: the replicas' environment, or the key writer's.
-      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.environment])).toContain(secret);
+      // ...while what needs it gets it, as a secret: the replicas' environment, or the key writer's stdin.
+      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.stdin])).toContain(secret);
     }
   });
 
@@ -199,11 +200,18 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     expect(r.inputs.volumes).toEqual([{ volumeName: keyVolume.state.name, containerPath: "/run/secrets", readOnly: true }]);
     const write = command("taskflow-api-secret-key-write");
     expect(r.dependencies).toContain(write.urn);
-    // The key reaches the writer through its environment (a secret), never its argv.
+    // The key reaches the writer on stdin (a secret), never in its argv or environment,
+    // which `docker inspect` would show.
     const argv = argvOf(write);
     expect(argv.slice(argv.indexOf("-v"), argv.indexOf("-v") + 2)).toEqual(["-v", `${keyVolume.state.name}:/run/secrets`]);
-    expect(argv).toEqual(expect.arrayContaining(["--network", "none", "--cap-drop", "ALL", "--cap-add", "CHOWN", "-e", "SECRET_KEY", `API_USER=${config.api.user}`]));
-    expect(isSecretValue(write.raw.environment.SECRET_KEY)).toBe(true);
+    expect(argv).toEqual(expect.arrayContaining(["-i", "--network", "none", "--cap-drop", "ALL", "--cap-add", "CHOWN", "KEY_FILE=/run/secrets/secret-key", `API_USER=${config.api.user}`]));
+    expect(argv.join(" ")).not.toContain("SECRET_KEY");
+    expect(write.inputs.environment).toEqual({ DOCKER_HOST: config.docker.host });
+    expect(isSecretValue(write.raw.stdin)).toBe(true);
+    // A numeric user needs no lookup in the API image: the writer runs in one a release
+    // does not change, so a new tag does not re-run it (pulumi-command re-runs create).
+    expect(argv).toContain(config.postgres.image);
+    expect(argv).not.toContain(find(run, T.image, "taskflow-api-image").state.imageId);
     const envs: string[] = r.inputs.envs;
     expect(envs).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
     expect(envs).toContain(`TASKFLOW_ENV=${{ dev: "development", staging: "staging", production: "production" }[stack]}`);
