@@ -85,13 +85,20 @@ function lateDeletesOutOfOrder(steps: Step[]): string | undefined {
   return after ? `${describeStep(after)} ran after a final delete` : undefined;
 }
 
-/** What `pulumi up --event-log` wrote, one JSON engine event a line. */
+/** What `pulumi up --json` streams, one JSON engine event a line. */
 export interface EngineEvent {
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string; diffs?: string[]; keys?: string[] } };
   resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
   resOpFailedEvent?: { metadata: { op: string; urn: string; type: string } };
   summaryEvent?: { resourceChanges?: Record<string, number> };
   diagnosticEvent?: { severity: string; message: string; urn?: string };
+}
+
+/** The events of `pulumi up --json`'s output (lines that are not JSON objects are skipped). */
+export function parseEvents(text: string): EngineEvent[] {
+  return text.split("\n").filter((l) => l.startsWith("{")).flatMap((l) => {
+    try { return [JSON.parse(l) as EngineEvent]; } catch { return []; }
+  });
 }
 
 /** Reduces a real engine's event log to a plan: custom resources only, in the order their steps started. */

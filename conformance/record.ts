@@ -5,6 +5,7 @@
 // event log to a plan (conformance/plan.ts).
 //   default  write conformance/fixtures/NN-<scenario>.json (plan, versions, summary)
 //   --check  compare the live plans with the committed fixtures instead; exit 1 on a difference
+// CONFORMANCE_TOOLCHAIN_NOTE is kept in each fixture's recordedWith (e.g. how a plugin was built).
 // Needs: pulumi, the Node.js language host and the docker, command and random plugins;
 // scripts/build-images.sh's images. Stack `conformance`, gateway on 127.0.0.1:18480.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -13,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../config/stackFile";
 import { LABELS } from "../components/labels";
-import { comparePlans, describeStep, EngineEvent, planFromEvents, RecordedPlan } from "./plan";
+import { comparePlans, describeStep, parseEvents, planFromEvents, RecordedPlan } from "./plan";
 import { fixtureName, SCENARIOS, writeScenarioStackFile } from "./scenarios";
 
 const STACK = "conformance";
@@ -56,11 +57,13 @@ function main(): number {
       writeScenarioStackFile(stackFile, s);
       const events = path.join(work, `${s.name}.events`);
       const started = Date.now();
-      const run = pulumi([s.destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "-s", STACK,
-        "--config-file", stackFile, "--event-log", events]);
+      // --json streams the engine's events, one JSON object a line (this CLI has no --event-log).
+      const run = pulumi([s.destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "--json", "-s", STACK,
+        "--config-file", stackFile]);
       const seconds = (Date.now() - started) / 1000;
-      writeFileSync(path.join(work, `${s.name}.log`), `${run.stdout}\n${run.stderr}`);
-      const log: EngineEvent[] = readFileSync(events, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      writeFileSync(events, run.stdout);
+      writeFileSync(path.join(work, `${s.name}.log`), run.stderr);
+      const log = parseEvents(run.stdout);
       const ok = run.status === 0;
       const plan = planFromEvents(s.name, log, ok);
       const summary = log.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {};
@@ -107,6 +110,8 @@ function toolchainVersions(pulumi: (args: string[]) => { stdout: string; status:
   const host = spawnSync("pulumi-language-nodejs", ["--version"], { encoding: "utf8" });
   out["language:nodejs"] = host.status === 0 ? host.stdout.trim() : "beside the CLI (no --version)";
   out.docker = execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim();
+  // Where a plugin is not the release its version says (built from other source), say so.
+  if (process.env.CONFORMANCE_TOOLCHAIN_NOTE) out.note = process.env.CONFORMANCE_TOOLCHAIN_NOTE;
   return out;
 }
 

@@ -163,7 +163,7 @@ export class Rehearsal {
       if (old.protect) throw new Error(`${label} is protected and cannot be replaced (changed: ${changed.join(", ")})`);
       const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
       this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
-      const replaces = changed.filter((k) => forced.includes(k) || !provider.updatable([k]));
+      const replaces = provider.replaceKeys ? provider.replaceKeys(changed) : changed.filter((k) => forced.includes(k) || !provider.updatable([k]));
       if (deleteFirst) step({ op: "delete-replaced" });
       step({ op: "replace", diffs: changed, replaces, deleteFirst });
       if (deleteFirst) {
@@ -184,7 +184,8 @@ export class Rehearsal {
       if (err instanceof StepError && err.partial) {
         // Pulumi keeps a created-but-failed resource in state (the one it was replacing
         // is already a pending delete, still running until the next good update).
-        this.record({ ...entry(err.partial.id, { ...inputs, ...err.partial.outputs }), tainted: true });
+        const failed = entry(err.partial.id, { ...inputs, ...err.partial.outputs });
+        this.record({ ...failed, inputs: provider.failedState ? provider.failedState(inputs) : inputs, tainted: true });
       }
       this.log(`x failed   ${label}: ${err.message}`);
       if (process.env.REHEARSAL_DEBUG) this.log(String(err.stack));
@@ -232,8 +233,10 @@ export class Rehearsal {
       this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
       this.plan.push({ op, type: e.type, name: e.name });
       await PROVIDERS[e.type].delete(e.id, e.outputs, this.log);
-      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p.id !== e.id);
-      if (this.state.resources[e.key]?.id === e.id) delete this.state.resources[e.key];
+      // By identity, not id: a pending delete can share its id with the live resource
+      // (a RemoteImage's id is the image's, and a release can return to the same image).
+      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p !== e);
+      if (this.state.resources[e.key] === e) delete this.state.resources[e.key];
       this.counts.deleted++;
       this.save();
     }

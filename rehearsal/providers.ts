@@ -24,6 +24,13 @@ export interface Provider {
   updatable(changed: string[]): boolean;
   /** The inputs as the provider's read puts them into state, where it respells any (diffed against the next inputs). */
   readBack?(inputs: Inputs): Inputs;
+  /** The state a failed create leaves, where it holds more than the inputs (diffed against the next inputs). */
+  failedState?(inputs: Inputs): Inputs;
+  /**
+   * The properties the engine names as forcing a replacement (its step's `keys`), of
+   * those that changed; default: the ones the provider cannot update in place.
+   */
+  replaceKeys?(changed: string[]): string[];
   update?(id: string, old: Outputs, inputs: Inputs, log: (line: string) => void): Promise<Outputs>;
   delete(id: string, outputs: Outputs, log: (line: string) => void): Promise<void>;
 }
@@ -85,19 +92,23 @@ async function containerLogs(id: string): Promise<string> {
   return String(raw).replace(/[\x00-\x08][\x00]{3}[\s\S]{4}/g, "").trim();
 }
 
-/** The docker provider's `wait`: poll Docker's health status until healthy, or fail the create. */
+/**
+ * The docker provider's `wait`: polls Docker's health status once a second until
+ * `healthy`; any other status, `unhealthy` and a container that exited included, keeps
+ * it polling until `waitTimeout` (terraform-provider-docker
+ * internal/provider/resource_docker_container_funcs.go:590-628, pulumi-docker v5.1.0's
+ * upstream), then fails with the provider's own words.
+ */
 async function waitHealthy(id: string, name: string, timeoutSeconds: number): Promise<number> {
   const started = Date.now();
   for (;;) {
     const info = await dockerApi("GET", `/containers/${id}/json`);
     const health = info.State.Health?.Status ?? "none";
     if (health === "healthy") return (Date.now() - started) / 1000;
-    if (info.State.Status === "exited" || info.State.Status === "dead") {
-      throw new StepError(`container ${name} exited (code ${info.State.ExitCode}) before becoming healthy:\n${await containerLogs(id)}`,
-        { id, outputs: { name } });
-    }
     if (Date.now() - started > timeoutSeconds * 1000) {
-      throw new StepError(`container ${name} was not healthy within ${timeoutSeconds}s (health: ${health})`, { id, outputs: { name } });
+      const exited = info.State.Status === "exited" || info.State.Status === "dead";
+      throw new StepError(`container failed to be in healthy state (${name} after ${timeoutSeconds}s: health ${health}` +
+        `${exited ? `, exited with code ${info.State.ExitCode}:\n${await containerLogs(id)}` : ""})`, { id, outputs: { name } });
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -131,11 +142,24 @@ export const CONTAINER_IN_PLACE = [
   "memory", "memorySwap", "cpuShares", "cpuSet", "cpuPeriod", "cpuQuota", "restart", "maxRetryCount",
   "healthcheck", "tmpfs", "wait", "waitTimeout", "destroyGraceSeconds", "mustRun", "start", "init",
   "rm", "attach", "logs", "removeVolumes", "containerReadRefreshTimeoutMilliseconds",
+  // Computed only: a difference shows in the diff, never as a reason to replace.
+  "networkDatas",
 ];
 
 const container: Provider = {
   // NanoCPUs read back through nanoInt64ToDecimalString (config/dockerCpus.ts): "1" -> "1.0".
   readBack: (inputs) => (inputs.cpus === undefined ? inputs : { ...inputs, cpus: dockerCpus(Number(inputs.cpus)) }),
+  // A container whose `wait` failed is kept in state as Docker reported it: with its
+  // image's command and entrypoint and its network data, which the program leaves
+  // unset. The next update therefore also diffs those (recorded real plan
+  // conformance/fixtures/05-good-tag-after-bad.json); command and entrypoint force
+  // the replacement, networkDatas (computed) does not.
+  failedState: (inputs) => ({
+    ...inputs,
+    ...(inputs.command === undefined ? { command: ["(the image's)"] } : {}),
+    ...(inputs.entrypoints === undefined ? { entrypoints: ["(the image's)"] } : {}),
+    networkDatas: [{ fromDocker: true }],
+  }),
   async create(name, inputs, log) {
     const containerName = inputs.name ?? autoName(name);
     const { Id: id } = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(containerName)}`, containerCreateBody(inputs));
@@ -248,6 +272,9 @@ const localCommand: Provider = {
   },
   // pulumi-command: a change to `triggers` replaces; other changes run `update` (or `create`).
   updatable: (changed) => !changed.includes("triggers"),
+  // Its replacements reach the engine through the detailed diff only: the step names no
+  // replace keys (every recorded real plan, e.g. conformance/fixtures/03-v1-to-v2.json).
+  replaceKeys: () => [],
   async update(_id, _old, inputs, log) {
     const script = inputs.update ?? inputs.create;
     const out = script ? await runCommand(inputs, script, log) : { stdout: "", stderr: "" };

@@ -4,11 +4,11 @@
 // random plugins. Nothing here installs them. TASKFLOW_ENGINE=real|rehearsal chooses;
 // unset, the real engine is used when all of it is installed.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
-import { EngineEvent, planFromEvents, Step } from "../conformance/plan";
+import { parseEvents, planFromEvents, Step } from "../conformance/plan";
 
 /** The plugins the program's SDKs ask for (package.json pins their versions). */
 export const REQUIRED_PLUGINS = ["docker", "command", "random"];
@@ -62,12 +62,13 @@ export async function realUp(stack: string, sets: Record<string, unknown>, extra
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
   const configFile = path.join(STATE, "config", `Pulumi.${stack}.yaml`);
-  const events = path.join(STATE, "config", `${stack}.events`);
   const started = Date.now();
   let log = "";
+  let stdout = "";
   const run = (args: string[]) => new Promise<number>((resolve) => {
+    stdout = "";
     const child = spawn("pulumi", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (b) => { log += b; });
+    child.stdout.on("data", (b) => { log += b; stdout += b; });
     child.stderr.on("data", (b) => { log += b; });
     child.on("close", (code) => resolve(code ?? 1));
   });
@@ -79,11 +80,10 @@ export async function realUp(stack: string, sets: Record<string, unknown>, extra
     writeFileSync(configFile, stringify({ config: yaml }));
   }
   if (await run(["stack", "select", stack, "--non-interactive"]) !== 0 && !destroy) await run(["stack", "init", stack, "--non-interactive"]);
-  rmSync(events, { force: true });
-  const code = await run([destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "-s", stack,
-    ...(destroy ? [] : ["--config-file", configFile]), "--event-log", events]);
-  let eventLog: EngineEvent[] = [];
-  try { eventLog = readFileSync(events, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)); } catch { /* no run */ }
+  // --json: the engine's events, one a line (conformance/plan.ts reads them).
+  const code = await run([destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "--json", "-s", stack,
+    ...(destroy ? [] : ["--config-file", configFile])]);
+  const eventLog = parseEvents(stdout);
   let outputs: Record<string, unknown> = {};
   if (destroy) {
     await run(["stack", "rm", stack, "--yes", "--force", "--non-interactive"]);
