@@ -15,7 +15,7 @@ const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE 
   --reuse-config start from the previous update's --config-from and --set values
   --destroy      delete everything the stack's state holds
   --history      print the images of the stack's successful updates, newest first, and exit
-  --result       write {ok, error, outputs, counts, seconds, plan} as JSON to FILE (plan: conformance/plan.ts)
+  --result       write {ok, error, outputs, counts, seconds, plan, failedStep} as JSON to FILE (plan: conformance/plan.ts)
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
 interface Args { stack: string; configFrom?: string; configFile?: string; sets: [string, unknown][]; destroy: boolean; history: boolean; reuse: boolean; result?: string }
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
     `${c.created} created, ${c.updated} updated, ${c.replaced} replaced, ${c.deleted} deleted, ${c.same} unchanged`);
   if (error) log(`rehearse: error: ${error}`);
   else if (outputs.url) log(`rehearse: ${outputs.url} serves ${outputs.image} (replicas: ${(outputs.replicaNames as string[]).join(", ")})`);
-  if (args.result) writeFileSync(args.result, JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan }, null, 1));
+  if (args.result) writeFileSync(args.result, JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, failedStep: engine.failedStep }, null, 1));
   return error ? 1 : 0;
 }
 

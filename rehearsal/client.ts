@@ -52,6 +52,8 @@ export interface RehearsalResult {
   seconds: number;
   /** Each step in the order it started (conformance/plan.ts). */
   plan?: Step[];
+  /** `type name` of the step that failed (e.g. `command:local:Command taskflow-api-migration`). */
+  failedStep?: string;
   log: string;
 }
 

@@ -89,6 +89,8 @@ export class Rehearsal {
   /** Every step in the order it started, in the form recorded real plans have (conformance/plan.ts). */
   readonly plan: Step[] = [];
   failure?: Error;
+  /** `type name` of the step that failed, as the real engine's failed-step event names it. */
+  failedStep?: string;
   private inflight = 0;
   private onIdleAfterFailure: () => void = () => {};
   /** Resolves once a step failed and the steps already running have finished (Pulumi lets them finish). */
@@ -188,6 +190,7 @@ export class Rehearsal {
         this.record({ ...failed, inputs: provider.failedState ? provider.failedState(inputs) : inputs, tainted: true });
       }
       this.log(`x failed   ${label}: ${err.message}`);
+      this.failedStep ??= `${type} ${name}`;
       if (process.env.REHEARSAL_DEBUG) this.log(String(err.stack));
       throw this.fail(err);
     }

@@ -42,6 +42,7 @@ export interface EngineResult {
   counts: Record<string, number>;
   seconds: number;
   plan: Step[];
+  failedStep?: string;
   log: string;
 }
 
@@ -84,6 +85,8 @@ export async function realUp(stack: string, sets: Record<string, unknown>, extra
   const code = await run([destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "--json", "-s", stack,
     ...(destroy ? [] : ["--config-file", configFile])]);
   const eventLog = parseEvents(stdout);
+  // Kept for reading a run afterwards (phases, diagnostics): one file per update.
+  writeFileSync(path.join(STATE, "config", `${stack}-${started}.events`), stdout);
   let outputs: Record<string, unknown> = {};
   if (destroy) {
     await run(["stack", "rm", stack, "--yes", "--force", "--non-interactive"]);
@@ -93,7 +96,9 @@ export async function realUp(stack: string, sets: Record<string, unknown>, extra
   }
   const summary = eventLog.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {};
   const errors = eventLog.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "error").map((d) => d!.message.trim());
+  const failed = eventLog.find((e) => e.resOpFailedEvent)?.resOpFailedEvent?.metadata;
   return {
+    failedStep: failed ? `${failed.type} ${failed.urn.split("::").at(-1)}` : undefined,
     ok: code === 0, error: code === 0 ? undefined : errors.join("\n") || log.split("\n").slice(-5).join("\n"),
     outputs, counts: summary, seconds: (Date.now() - started) / 1000,
     plan: planFromEvents(stack, eventLog, code === 0).steps, log,
