@@ -67,12 +67,25 @@ if [ "$engine" = real ]; then
   export PULUMI_BACKEND_URL="file://$root/.pulumi-state"
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
   export PULUMI_SKIP_UPDATE_CHECK=true
-  pulumi stack select dev 2>/dev/null || pulumi stack init dev
+  # The passphrase secrets provider keeps the stack's `encryptionsalt` in its config file
+  # and needs it again to read the state. `pulumi stack init` writes it into
+  # Pulumi.dev.yaml; move it into a copy under .pulumi-state (refreshed from
+  # Pulumi.dev.yaml each run), so the committed file stays as it is.
+  config=.pulumi-state/Pulumi.dev.yaml
+  salt_file=.pulumi-state/dev.encryptionsalt
+  if ! pulumi stack select dev 2>/dev/null; then
+    cp Pulumi.dev.yaml .pulumi-state/Pulumi.dev.yaml.orig
+    pulumi stack init dev
+    grep -E '^encryptionsalt:' Pulumi.dev.yaml >"$salt_file" || true
+    mv .pulumi-state/Pulumi.dev.yaml.orig Pulumi.dev.yaml
+  fi
+  cp Pulumi.dev.yaml "$config"
+  if [ -s "$salt_file" ]; then cat "$salt_file" >>"$config"; fi
   if [ "$destroy" = true ]; then
-    pulumi destroy -s dev --yes || exit 1
+    pulumi destroy -s dev --config-file "$config" --yes || exit 1
     exit 0
   fi
-  pulumi up -s dev --yes || exit 1
+  pulumi up -s dev --config-file "$config" --yes || exit 1
   echo "dev stack: $(pulumi stack output url -s dev)"
 else
   echo "dev-up: ${missing:-nothing} is not installed: running the rehearsal (same program, same Docker engine) instead."
