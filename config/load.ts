@@ -19,7 +19,9 @@ export class ConfigError extends Error {
  * arrive as JSON text. Keys of other namespaces (pulumi:, docker:, ...) are not ours.
  */
 export function rawConfig(all: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
+  // No prototype: `taskflow:__proto__` is then an unknown key like any other, instead of
+  // replacing the object's prototype (and with it every default the schema reads).
+  const raw: Record<string, unknown> = Object.create(null);
   for (const [fullKey, text] of Object.entries(all)) {
     const [ns, key] = splitKey(fullKey);
     if (ns !== NAMESPACE) continue;

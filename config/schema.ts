@@ -29,6 +29,12 @@ const limits = (memoryMb: number, cpus: number) => ({
 export const RESERVED_ENV = ["DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "SECRET_KEY", "SECRET_KEY_FILE",
   "PORT", "TASKFLOW_VERSION", "TASKFLOW_ENV", "GRACEFUL_TIMEOUT", "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
 
+// What the status endpoint reports and the gates compare: one line, no shell or path characters.
+const VERSION_ERROR = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
+
+// Where clients reach the gateway, which the health gate requests: http(s) only, one line.
+const PUBLIC_URL_ERROR = "an http(s) URL where clients reach the gateway";
+
 const apiSchema = z
   .strictObject({
     replicas: intBetween(1, 20).default(2),
@@ -36,7 +42,7 @@ const apiSchema = z
     healthPath: urlPath().default("/health"),
     statusPath: urlPath().default("/api/v1/status"),
     /** The version the status endpoint must report; defaults to the image tag. */
-    version: z.string({ error: "a version string" }).min(1, { error: "a version string" }).optional(),
+    version: z.string({ error: VERSION_ERROR }).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, { error: VERSION_ERROR }).optional(),
     user: userSpec().default("10001:10001"),
     ...limits(512, 1),
     readOnlyRootFilesystem: bool().default(true),
@@ -82,7 +88,8 @@ const gatewaySchema = z
      * keep-alive client to send one more request.
      */
     drainSeconds: intBetween(1, 60).default(3),
-    publicUrl: z.url({ error: "an http(s) URL where clients reach the gateway" }).optional(),
+    publicUrl: z.url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
+      .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { error: PUBLIC_URL_ERROR }).optional(),
     /** With a domain Caddy serves HTTPS for it (certificates on a volume); without, plain HTTP. */
     domain: hostname().optional(),
     /** acme: a public CA (Let's Encrypt/ZeroSSL); internal: Caddy's own CA (rehearsals, closed networks). */
@@ -150,9 +157,15 @@ const loggingSchema = z
 // tcp:// is refused: the program passes no TLS settings, and a Docker engine on plain
 // TCP is root on its host for anyone who can reach the port. ssh:// is the remote way.
 const DOCKER_HOST_ERROR = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
+// The host starts with a letter or digit: `ssh://u@-oProxyCommand=...` would reach ssh as an option.
+const DOCKER_HOST = /^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:(\d{1,5}))?)$/;
+export const isDockerHost = (v: string) => {
+  const m = DOCKER_HOST.exec(v);
+  return m !== null && (m[3] === undefined || (Number(m[3]) >= 1 && Number(m[3]) <= 65535));
+};
 const dockerHostField = () => z
   .string({ error: DOCKER_HOST_ERROR })
-  .regex(/^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9.-]+(:\d{1,5})?)$/, { error: DOCKER_HOST_ERROR });
+  .refine(isDockerHost, { error: DOCKER_HOST_ERROR });
 const dockerSchema = z
   .strictObject({
     host: dockerHostField().default("unix:///var/run/docker.sock"),
@@ -165,6 +178,19 @@ const perEnvironment = (value: z.ZodString) => {
   const map = () => z.record(githubName(), value, { error: "a map of NAME: value" }).default({});
   return z.strictObject({ staging: map(), production: map(), preview: map(), "production-preview": map() }).prefault({});
 };
+
+// An empty list would let anything merge to main unchecked.
+const REQUIRED_CHECKS_ERROR = "a non-empty list of check names (one line each): main must require at least one";
+
+/** A DOCKER_HOST variable is where a workflow's `pulumi up` reaches Docker: the same rules as docker.host. */
+function dockerHostVariables(vars: Record<string, Record<string, string>>, ctx: z.RefinementCtx): void {
+  for (const [environment, map] of Object.entries(vars)) {
+    const value = map.DOCKER_HOST;
+    if (value !== undefined && !isDockerHost(value)) {
+      ctx.addIssue({ code: "custom", path: [environment, "DOCKER_HOST"], message: DOCKER_HOST_ERROR });
+    }
+  }
+}
 
 // A GitHub user or organization name: up to 39 letters, digits and dashes.
 const GITHUB_LOGIN = /^[A-Za-z0-9-]{1,39}$/;
@@ -191,9 +217,10 @@ const githubSchema = z
       .prefault({}),
     waitTimerMinutes: intBetween(0, 43200).default(0),
     /** Status checks main requires: the CI and preview jobs' check names. */
-    requiredChecks: z.array(z.string().min(1), { error: "a list of check names" })
+    requiredChecks: z.array(z.string().regex(/^[^\u0000-\u001f\u007f]{1,255}$/), { error: REQUIRED_CHECKS_ERROR })
+      .min(1, { error: REQUIRED_CHECKS_ERROR })
       .default(["test", "image", "preview (staging)", "preview (production)"]),
-    variables: perEnvironment(z.string({ error: "a string value" })),
+    variables: perEnvironment(z.string({ error: "a string value" })).superRefine(dockerHostVariables),
     /** The bot user whose token commits the deployed tag to Pulumi.<stack>.yaml (may push to main without a PR). */
     tagCommitter: z.string().regex(GITHUB_LOGIN, { error: "a GitHub login" }).optional(),
   })

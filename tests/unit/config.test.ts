@@ -22,6 +22,9 @@ const URL_PATH = "an absolute URL path such as /health (no spaces, no query stri
 const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
 const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
 const CPUS = "a number from 0.05 to 64 with at most 9 decimals, not 0.05 to 0.09 (the docker provider reads those back as 0.1)";
+const PUBLIC_URL = "an http(s) URL where clients reach the gateway";
+const VERSION = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
+const REQUIRED_CHECKS = "a non-empty list of check names (one line each): main must require at least one";
 const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
 const ENV_VALUE = "a single-line value without control characters";
 
@@ -55,6 +58,18 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "docker.host", "tcp://10.0.0.5:2375", `taskflow:docker.host: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "ssh://deploy@host;id", `taskflow:docker.host: got "ssh://deploy@host;id"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "unix:///var/run/docker.sock\n", `taskflow:docker.host: got "unix:///var/run/docker.sock\\n"; expected ${DOCKER_HOST}`],
+  // ssh would read a host starting with "-" as an option (ProxyCommand runs a program).
+  ["dev", "docker.host", "ssh://root@-oProxyCommand=id", `taskflow:docker.host: got "ssh://root@-oProxyCommand=id"; expected ${DOCKER_HOST}`],
+  ["dev", "docker.host", "ssh://deploy@host:99999", `taskflow:docker.host: got "ssh://deploy@host:99999"; expected ${DOCKER_HOST}`],
+  ["dev", "docker.host", "ssh://deploy@host:0", `taskflow:docker.host: got "ssh://deploy@host:0"; expected ${DOCKER_HOST}`],
+  ["production", "github.variables", { production: { DOCKER_HOST: "tcp://10.0.0.5:2375" } },
+    `taskflow:github.variables.production.DOCKER_HOST: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
+  ["dev", "gateway.publicUrl", "javascript:alert(1)", `taskflow:gateway.publicUrl: got "javascript:alert(1)"; expected ${PUBLIC_URL}`],
+  ["dev", "gateway.publicUrl", "file:///etc/passwd", `taskflow:gateway.publicUrl: got "file:///etc/passwd"; expected ${PUBLIC_URL}`],
+  ["dev", "gateway.publicUrl", "https://taskflow.example/\nX-Evil: 1", `taskflow:gateway.publicUrl: got "https://taskflow.example/\\nX-Evil: 1"; expected ${PUBLIC_URL}`],
+  ["dev", "api.version", "v1\nroot", `taskflow:api.version: got "v1\\nroot"; expected ${VERSION}`],
+  ["dev", "api.version", "v1;id", `taskflow:api.version: got "v1;id"; expected ${VERSION}`],
+  ["production", "github.requiredChecks", [], `taskflow:github.requiredChecks: got []; expected ${REQUIRED_CHECKS}`],
   ["dev", "api.replicas", 1e9, "taskflow:api.replicas: got 1000000000; expected a whole number from 1 to 20"],
   ["dev", "api.memoryMb", -1, "taskflow:api.memoryMb: got -1; expected a whole number from 32 to 262144"],
   ["dev", "gateway.hostPort", 0, "taskflow:gateway.hostPort: got 0; expected a whole number from 1 to 65535"],
@@ -137,6 +152,11 @@ describe("loadConfig", () => {
     const problems = problemsOf(config, ["taskflow:github"]);
     expect(problems.join("\n")).not.toContain("ghp_supersecret");
     expect(problems).toContain("taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter");
+  });
+
+  it("refuses taskflow:__proto__ as an unknown key, without it changing any other setting", () => {
+    const config = { ...stackFileConfig("dev"), "taskflow:__proto__": JSON.stringify({ environment: "production", protectData: true }) };
+    expect(problemsOf(config)).toEqual([expect.stringMatching(/^taskflow:__proto__: unknown key \(got \{"environment":"production","protectData":true\}\); expected one of: environment, image/)]);
   });
 
   it("ignores other namespaces' keys (docker:host, pulumi:tags)", () => {

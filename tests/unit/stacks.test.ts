@@ -297,7 +297,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     }
   });
 
-  it("exports the URL, image, version, replica names and data store hosts", () => {
+  it("exports the URL, image, version, replica names, data store hosts and (empty without swarm) the API service", () => {
     expect(run.outputs).toEqual({
       url: config.gateway.publicUrl ?? (config.gateway.domain ? `https://${config.gateway.domain}` : `http://127.0.0.1:${config.gateway.hostPort}`),
       image: config.image,
@@ -306,6 +306,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       databaseHost: "postgres",
       cacheHost: "redis",
       gatewayContainer: expect.stringMatching(/^taskflow-gateway-edge-[a-f0-9]{7}$/),
+      // Always a value: an undefined export makes every real preview warn.
+      apiService: "",
     });
   });
 });
