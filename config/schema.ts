@@ -25,8 +25,12 @@ const limits = (memoryMb: number, cpus: number) => ({
   cpus: cpuLimit(0.05, 64).default(cpus),
 });
 
-/** Variables the program sets on every replica; `api.env` may not override them. */
-export const RESERVED_ENV = ["DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "SECRET_KEY", "SECRET_KEY_FILE",
+/**
+ * Variables the program sets on every replica, and APP_VERSION (what the image reports
+ * as its version, which the gates check: a stack file must not fake it); `api.env` may
+ * not set them.
+ */
+export const RESERVED_ENV = ["APP_VERSION", "DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "SECRET_KEY", "SECRET_KEY_FILE",
   "PORT", "TASKFLOW_VERSION", "TASKFLOW_ENV", "GRACEFUL_TIMEOUT", "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
 
 // What the status endpoint reports and the gates compare: one line, no shell or path characters.

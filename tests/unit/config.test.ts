@@ -20,7 +20,7 @@ const DIGEST = "sha256:" + "a".repeat(64);
 const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
 const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
 const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
-const RESERVED = "a name the program does not set itself (reserved: DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
+const RESERVED = "a name the program does not set itself (reserved: APP_VERSION, DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
 const CPUS = "a number from 0.05 to 64 with at most 9 decimals, not 0.05 to 0.09 (the docker provider reads those back as 0.1)";
 const PUBLIC_URL = "an http(s) URL where clients reach the gateway";
 const VERSION = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
@@ -52,6 +52,8 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "api.env", { DATABASE_URL: "postgresql://evil/x" }, `taskflow:api.env.DATABASE_URL: got "DATABASE_URL"; expected ${RESERVED}`],
   ["dev", "api.env", { REDIS_URL: "redis://evil" }, `taskflow:api.env.REDIS_URL: got "REDIS_URL"; expected ${RESERVED}`],
   ["dev", "api.env", { PORT: "1" }, `taskflow:api.env.PORT: got "PORT"; expected ${RESERVED}`],
+  // The image's own version is what the gates compare with the tag: a stack file cannot fake it.
+  ["dev", "api.env", { APP_VERSION: "v2" }, `taskflow:api.env.APP_VERSION: got "APP_VERSION"; expected ${RESERVED}`],
   ["dev", "api.env", { LD_PRELOAD: "/tmp/x.so" }, `taskflow:api.env.LD_PRELOAD: got "LD_PRELOAD"; expected ${RESERVED}`],
   ["dev", "api.env", { "A;B": "1" }, `taskflow:api.env.A;B: got "A;B"; expected ${ENV_NAME}`],
   ["dev", "api.env", { LOG_LEVEL: "info\nEVIL=1" }, `taskflow:api.env.LOG_LEVEL: got "info\\nEVIL=1"; expected ${ENV_VALUE}`],

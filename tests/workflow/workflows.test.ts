@@ -44,6 +44,20 @@ describe("every workflow", () => {
     }
   });
 
+  it("builds the API image with its version (APP_VERSION = the commit SHA the gates expect), in every workflow", () => {
+    const builds = allJobs().flatMap(({ file, id, job }) => steps(job).filter((s) => /docker build .* app$/.test(s.run ?? "")).map((s) => [`${file} ${id}`, s.run!] as const));
+    expect(builds.length).toBeGreaterThanOrEqual(3);
+    for (const [where, run] of builds) expect(run, where).toContain('--build-arg "APP_VERSION=$SHA"');
+  });
+
+  it("declares an environment on every job that reads an environment secret (else the secret is empty)", () => {
+    for (const { file, id, job } of allJobs()) {
+      const text = JSON.stringify(job);
+      const secrets = [...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== "GITHUB_TOKEN");
+      if (secrets.length) expect(job.environment, `${file} ${id} reads ${secrets.join(", ")}`).toBeDefined();
+    }
+  });
+
   it("gives pull-request code no environment but the two preview ones", () => {
     const prWorkflows = workflowFiles().filter((f) => workflow(f).on.pull_request);
     for (const f of prWorkflows) {
