@@ -4,7 +4,7 @@ import { ApiRuntime } from "./apiRuntime";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "../config";
-import { apiHealthcheckTest, argvCommand, migrationArgv, secretKeyWriteArgv, secretKeyWriterImage } from "./commands";
+import { apiHealthcheckTest, argvCommand, migrationArgv, NOTHING_ARGV, replicaWatchArgv, secretKeyWriteArgv, secretKeyWriterImage } from "./commands";
 import { hardening, labels, limits, logOptions, seconds } from "./containerDefaults";
 
 /** Where each replica finds the API's SECRET_KEY (a file on a read-only volume, never an env value). */
@@ -81,6 +81,7 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
   public readonly upstreamTargets: pulumi.Output<string[]>;
   public readonly secretKeyVolume: docker.Volume;
   public readonly secretKeyWrite: command.local.Command;
+  public readonly replicaWatch: command.local.Command;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Api", name, {}, opts);
@@ -137,12 +138,23 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
       replaceOnChanges: REPLICA_REPLACE_ON_CHANGES,
     }));
 
+    // Beside the replicas' creation (not before it): a new replica Docker calls unhealthy
+    // is removed at once, so a bad image fails the update in seconds instead of after
+    // waitTimeout, and leaves no broken replica running. Runs when the image changes,
+    // which replaces every replica; any other input change runs NOTHING_ARGV.
+    this.replicaWatch = new command.local.Command(`${name}-replica-watch`, {
+      ...argvCommand(replicaWatchArgv({ stack: args.stack, version: args.version, count: s.replicas, timeoutSeconds: s.waitTimeoutSeconds + 10 })),
+      update: JSON.stringify(NOTHING_ARGV),
+      environment: { DOCKER_HOST: args.dockerHost },
+      triggers: [this.image.imageId],
+    }, { parent: this, dependsOn: [this.migration, this.secretKeyWrite] });
+
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
-    this.serving = this.replicas;
+    this.serving = [...this.replicas, this.replicaWatch];
     this.upstreamTargets = this.replicaNames;
     this.registerOutputs({
       image: this.image, migration: this.migration, secretKeyVolume: this.secretKeyVolume, secretKeyWrite: this.secretKeyWrite,
-      replicas: this.replicas, replicaNames: this.replicaNames,
+      replicaWatch: this.replicaWatch, replicas: this.replicas, replicaNames: this.replicaNames,
     });
   }
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceProbe } from "./commands";
 
 export interface ApiRuntime {
-  /** The resources that serve the new release: the gates and the cutover run after them. */
+  /** What must be done before the gates and the cutover run: the new release's replicas or service (and the Api's replica watch). */
   readonly serving: pulumi.Resource[];
   /** The replica containers' names (container runtime); [] under swarm. */
   readonly replicaNames: pulumi.Output<string[]>;

@@ -105,6 +105,14 @@ export function secretKeyWriterImage(apiUser: string, apiImage: pulumi.Input<str
   return /^\d+(:\d+)?$/.test(apiUser) ? stableImage : apiImage;
 }
 
+/** `node replica-watch.mjs`: watches the replicas a new image creates (components/bin/replica-watch.mjs). */
+export function replicaWatchArgv(a: { stack: string; version: string; count: number; timeoutSeconds: number }): string[] {
+  return ["node", BIN.replicaWatch, "--stack", a.stack, "--version", a.version, "--count", String(a.count), "--timeout", String(a.timeoutSeconds)];
+}
+
+/** A command's `update` that does nothing: for commands whose `create` must run only on a replacement. */
+export const NOTHING_ARGV = ["node", "-e", "0"];
+
 /** How the gateway's watcher probes the upstreams: the API's port and health path, and how often. */
 export interface UpstreamProbe { port: number; healthPath: string; intervalSeconds: number }
 

@@ -102,7 +102,10 @@ async function containerLogs(id: string): Promise<string> {
 async function waitHealthy(id: string, name: string, timeoutSeconds: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const info = await dockerApi("GET", `/containers/${id}/json`);
+    // Gone (removed by components/bin/replica-watch.mjs): the provider's inspect fails and so does its wait, at once.
+    const info = await dockerApi("GET", `/containers/${id}/json`).catch((e) => {
+      throw new StepError(`error inspecting container state: ${e.message}`, { id, outputs: { name } });
+    });
     const health = info.State.Health?.Status ?? "none";
     if (health === "healthy") return (Date.now() - started) / 1000;
     if (Date.now() - started > timeoutSeconds * 1000) {

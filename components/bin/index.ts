@@ -6,6 +6,8 @@ export const BIN = {
   runArgv: "components/bin/run-argv.mjs",
   /** The replica gate and the health gate (options: components/bin/healthGateOptions.js). */
   healthGate: "components/bin/health-gate.mjs",
+  /** Removes a new replica Docker calls unhealthy, so a bad release fails at once and leaves nothing running. */
+  replicaWatch: "components/bin/replica-watch.mjs",
   /** Refuses a swarm without a data node (runtime: swarm). */
   swarmCheck: "components/bin/swarm-check.mjs",
 } as const;
