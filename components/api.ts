@@ -143,7 +143,8 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
     // waitTimeout, and leaves no broken replica running. Runs when the image changes,
     // which replaces every replica; any other input change runs NOTHING_ARGV.
     this.replicaWatch = new command.local.Command(`${name}-replica-watch`, {
-      ...argvCommand(replicaWatchArgv({ stack: args.stack, version: args.version, count: s.replicas, timeoutSeconds: s.waitTimeoutSeconds + 10 })),
+      ...argvCommand(this.image.imageId.apply((image) =>
+        replicaWatchArgv({ stack: args.stack, image, count: s.replicas, timeoutSeconds: s.waitTimeoutSeconds + 10 }))),
       update: JSON.stringify(NOTHING_ARGV),
       environment: { DOCKER_HOST: args.dockerHost },
       triggers: [this.image.imageId],

@@ -106,8 +106,8 @@ export function secretKeyWriterImage(apiUser: string, apiImage: pulumi.Input<str
 }
 
 /** `node replica-watch.mjs`: watches the replicas a new image creates (components/bin/replica-watch.mjs). */
-export function replicaWatchArgv(a: { stack: string; version: string; count: number; timeoutSeconds: number }): string[] {
-  return ["node", BIN.replicaWatch, "--stack", a.stack, "--version", a.version, "--count", String(a.count), "--timeout", String(a.timeoutSeconds)];
+export function replicaWatchArgv(a: { stack: string; image: string; count: number; timeoutSeconds: number }): string[] {
+  return ["node", BIN.replicaWatch, "--stack", a.stack, "--image", a.image, "--count", String(a.count), "--timeout", String(a.timeoutSeconds)];
 }
 
 /** A command's `update` that does nothing: for commands whose `create` must run only on a replacement. */

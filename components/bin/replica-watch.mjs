@@ -6,15 +6,23 @@
 // and a failed update then leaves it running, in state, until the next good update.
 // Once the container is gone the provider's inspect fails at once, so the update fails
 // within a second, and nothing is left running. Only containers of this stack and role
-// created since the watch began count: old replicas, even unhealthy ones, are never
-// touched (the gateway routes around those). Exit 0 when `--count` new replicas are
+// that run the new image (`--image`, its id) and were created around or after the
+// watch's start count: old replicas, even unhealthy ones, are never touched (the
+// gateway routes around those). Exit 0 when `--count` new replicas are
 // healthy (or at `--timeout`: the provider's own wait decides), 1 when it removed one,
 // 64 usage.
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import labels from "../labels.js";
 
-const USAGE = "usage: replica-watch.mjs --stack STACK --version VERSION --count N --timeout SECONDS";
+const USAGE = "usage: replica-watch.mjs --stack STACK --image IMAGE_ID --count N --timeout SECONDS";
+
+/**
+ * Pulumi starts the replicas' creates and this watch together; a container may exist a
+ * moment before this process does. Older ones of the same image (pending deletes of a
+ * failed update) are minutes old.
+ */
+const CREATED_SLACK_MS = 30_000;
 
 function docker(args) {
   const r = spawnSync("docker", args, { encoding: "utf8", timeout: 20_000 });
@@ -26,36 +34,36 @@ export function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (!["--stack", "--version", "--count", "--timeout"].includes(flag) || value === undefined) throw new Error(USAGE);
+    if (!["--stack", "--image", "--count", "--timeout"].includes(flag) || value === undefined) throw new Error(USAGE);
     out[flag.slice(2)] = value;
   }
   for (const k of ["count", "timeout"]) {
     if (!/^\d{1,5}$/.test(out[k] ?? "") || Number(out[k]) < 1) throw new Error(`--${k} must be a whole number of at least 1\n${USAGE}`);
     out[k] = Number(out[k]);
   }
-  if (!out.stack || !out.version) throw new Error(USAGE);
+  if (!out.stack || !/^sha256:[0-9a-f]{64}$/.test(out.image ?? "")) throw new Error(`--stack and --image (sha256:<64 hex digits>) are required\n${USAGE}`);
   return out;
 }
 
 /**
- * One look at the new replicas: `containers` are `{ id, name, created (ms), health }`.
- * Returns which to remove (unhealthy) and whether the watch is done.
+ * One look at the stack's API containers: `{ id, name, image, created (ms), health }`.
+ * Returns which new ones to remove (unhealthy) and whether the watch is done.
  */
-export function judge(containers, startedMs, count) {
-  const fresh = containers.filter((c) => c.created >= startedMs - 1000);
+export function judge(containers, image, startedMs, count) {
+  const fresh = containers.filter((c) => c.image === image && c.created >= startedMs - CREATED_SLACK_MS);
   const remove = fresh.filter((c) => c.health === "unhealthy");
   const healthy = fresh.filter((c) => c.health === "healthy").length;
   return { remove, done: healthy >= count };
 }
 
-function look(stack, version) {
-  const ids = docker(["ps", "-aq", "--filter", `label=${labels.LABELS.stack}=${stack}`, "--filter", `label=${labels.LABELS.role}=api`,
-    "--filter", `label=${labels.LABELS.version}=${version}`]).split("\n").filter(Boolean);
+function look(stack) {
+  const ids = docker(["ps", "-aq", "--filter", `label=${labels.LABELS.stack}=${stack}`, "--filter", `label=${labels.LABELS.role}=api`])
+    .split("\n").filter(Boolean);
   if (ids.length === 0) return [];
-  const format = "{{.Id}} {{.Name}} {{.Created}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}";
+  const format = "{{.Id}} {{.Name}} {{.Image}} {{.Created}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}";
   return docker(["inspect", "--format", format, ...ids]).split("\n").filter(Boolean).map((line) => {
-    const [id, name, created, health] = line.split(" ");
-    return { id, name: name.replace(/^\//, ""), created: Date.parse(created), health };
+    const [id, name, image, created, health] = line.split(" ");
+    return { id, name: name.replace(/^\//, ""), image, created: Date.parse(created), health };
   });
 }
 
@@ -71,19 +79,19 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const removed = [];
   for (;;) {
     let containers = [];
-    try { containers = look(args.stack, args.version); } catch (e) { console.error(`replica-watch: ${e.message}`); }
-    const { remove, done } = judge(containers, started, args.count);
+    try { containers = look(args.stack); } catch (e) { console.error(`replica-watch: ${e.message}`); }
+    const { remove, done } = judge(containers, args.image, started, args.count);
     for (const c of remove) {
       try { docker(["rm", "-f", c.id]); } catch { /* gone already */ }
       removed.push(c.name);
       console.error(`replica-watch: removed ${c.name}: Docker reports it unhealthy (its health check kept failing after its start period)`);
     }
     if (removed.length) {
-      console.error(`replica-watch: ${args.version} never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
+      console.error(`replica-watch: the new image never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
       process.exit(1);
     }
     if (done) {
-      console.log(`replica-watch: ${args.count} new replica(s) of ${args.version} healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      console.log(`replica-watch: ${args.count} new replica(s) healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
       process.exit(0);
     }
     if (Date.now() - started > args.timeout * 1000) {

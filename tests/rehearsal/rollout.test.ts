@@ -107,7 +107,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(result.ok).toBe(false);
     // The replica watch removed the new replicas as soon as Docker called them unhealthy:
     // the update failed well before the 60 s wait timeout, and left nothing running.
-    expect(result.error).toMatch(/never-healthy never became healthy|error inspecting container state/);
+    expect(result.error).toMatch(/the new image never became healthy|error inspecting container state/);
     expect(result.seconds).toBeLessThan(60);
     expect(containers(stack, "api", "never-healthy")).toEqual([]);
     expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -116,7 +116,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(containers(stack, "api", "v2")).toEqual(before);
     // Retrying the bad tag fails the same way and still takes nothing down.
     const retry = await deploy("taskflow-api:never-healthy", { "api.waitTimeoutSeconds": 60 });
-    expect(retry.error).toMatch(/never-healthy never became healthy|error inspecting container state/);
+    expect(retry.error).toMatch(/the new image never became healthy|error inspecting container state/);
     expect(containers(stack, "api", "never-healthy")).toEqual([]);
     expect(containers(stack, "api", "v2")).toEqual(before);
   }, 240_000);

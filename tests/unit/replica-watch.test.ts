@@ -3,33 +3,44 @@ import { describe, expect, it } from "vitest";
 import { judge, parseArgs } from "../../components/bin/replica-watch.mjs";
 
 const T0 = Date.parse("2026-11-30T12:00:00Z");
-const c = (name: string, health: string, createdOffsetMs = 500) => ({ id: `id-${name}`, name, created: T0 + createdOffsetMs, health });
+const NEW = `sha256:${"b".repeat(64)}`;
+const OLD = `sha256:${"a".repeat(64)}`;
+const c = (name: string, health: string, createdOffsetMs = 500, image = NEW) => ({ id: `id-${name}`, name, image, created: T0 + createdOffsetMs, health });
 
 describe("replica-watch judge", () => {
   it("removes a new replica Docker calls unhealthy", () => {
-    expect(judge([c("new-0", "unhealthy"), c("new-1", "starting")], T0, 2)).toEqual({ remove: [c("new-0", "unhealthy")], done: false });
+    expect(judge([c("new-0", "unhealthy"), c("new-1", "starting")], NEW, T0, 2)).toEqual({ remove: [c("new-0", "unhealthy")], done: false });
   });
 
-  it("never touches a replica created before the watch began, however unhealthy", () => {
-    expect(judge([c("old-0", "unhealthy", -60_000), c("new-0", "healthy")], T0, 1)).toEqual({ remove: [], done: true });
+  it("counts a new replica created just before the watch started (Pulumi starts both together)", () => {
+    expect(judge([c("new-0", "healthy", -2_000), c("new-1", "healthy", -500)], NEW, T0, 2).done).toBe(true);
+  });
+
+  it("never touches a replica of the old image, however unhealthy or recent", () => {
+    expect(judge([c("old-0", "unhealthy", 100, OLD), c("new-0", "healthy")], NEW, T0, 1)).toEqual({ remove: [], done: true });
+  });
+
+  it("never touches an older container of the same image (a failed update's pending delete)", () => {
+    expect(judge([c("older-0", "unhealthy", -600_000), c("new-0", "starting")], NEW, T0, 1)).toEqual({ remove: [], done: false });
   });
 
   it("is done once the expected number of new replicas are healthy, not before", () => {
-    expect(judge([c("new-0", "healthy"), c("new-1", "starting")], T0, 2).done).toBe(false);
-    expect(judge([c("new-0", "healthy"), c("new-1", "healthy")], T0, 2).done).toBe(true);
+    expect(judge([c("new-0", "healthy"), c("new-1", "starting")], NEW, T0, 2).done).toBe(false);
+    expect(judge([c("new-0", "healthy"), c("new-1", "healthy")], NEW, T0, 2).done).toBe(true);
   });
 });
 
 describe("replica-watch parseArgs", () => {
   it("reads its four options", () => {
-    expect(parseArgs(["--stack", "dev", "--version", "v2", "--count", "2", "--timeout", "130"])).toEqual({ stack: "dev", version: "v2", count: 2, timeout: 130 });
+    expect(parseArgs(["--stack", "dev", "--image", NEW, "--count", "2", "--timeout", "130"])).toEqual({ stack: "dev", image: NEW, count: 2, timeout: 130 });
   });
 
   it.each([
-    [["--stack", "dev", "--version", "v2", "--count", "0", "--timeout", "30"], /--count must be a whole number of at least 1/],
-    [["--stack", "dev", "--version", "v2", "--count", "2", "--timeout", "x"], /--timeout must be a whole number/],
-    [["--stack", "dev", "--version", "v2", "--count", "2", "--bogus", "1"], /usage: replica-watch.mjs/],
-    [["--stack", "dev", "--count", "2", "--timeout", "30"], /usage: replica-watch.mjs/],
+    [["--stack", "dev", "--image", NEW, "--count", "0", "--timeout", "30"], /--count must be a whole number of at least 1/],
+    [["--stack", "dev", "--image", NEW, "--count", "2", "--timeout", "x"], /--timeout must be a whole number/],
+    [["--stack", "dev", "--image", NEW, "--count", "2", "--bogus", "1"], /usage: replica-watch.mjs/],
+    [["--stack", "dev", "--image", "taskflow-api:v2", "--count", "2", "--timeout", "30"], /--image \(sha256/],
+    [["--stack", "dev", "--count", "2", "--timeout", "30"], /--image \(sha256/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });

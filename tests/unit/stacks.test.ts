@@ -3,7 +3,6 @@
 import { dockerCpus } from "../../config/dockerCpus";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
-import { expectedVersion } from "../../components/taskflowStack";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 
@@ -187,14 +186,15 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("watches a new image's replicas beside their creation: runs after the migration, before the gates, re-runs only for a new image", () => {
     const watch = command("taskflow-api-replica-watch");
-    expect(argvOf(watch)).toEqual(["node", "components/bin/replica-watch.mjs", "--stack", stack, "--version", expectedVersion(config),
+    const imageId = find(run, T.image, "taskflow-api-image").state.imageId;
+    expect(argvOf(watch)).toEqual(["node", "components/bin/replica-watch.mjs", "--stack", stack, "--image", imageId,
       "--count", String(config.api.replicas), "--timeout", String(config.api.waitTimeoutSeconds + 10)]);
     expect(watch.dependencies).toContain(command("taskflow-api-migration").urn);
     // Beside the replicas, not before them: no replica waits for it.
     for (const r of replicas()) expect(r.dependencies).not.toContain(watch.urn);
     expect(command("taskflow-replica-gate-check").dependencies).toContain(watch.urn);
     expect(command("taskflow-cutover-reload").dependencies).toContain(watch.urn);
-    expect(watch.inputs.triggers).toEqual([find(run, T.image, "taskflow-api-image").state.imageId]);
+    expect(watch.inputs.triggers).toEqual([imageId]);
     // Any other change (replica count, wait timeout) is an update, which does nothing.
     expect(JSON.parse(watch.inputs.update)).toEqual(["node", "-e", "0"]);
   });
