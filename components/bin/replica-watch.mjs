@@ -47,13 +47,26 @@ export function parseArgs(argv) {
 
 /**
  * One look at the stack's API containers: `{ id, name, image, created (ms), health }`.
- * Returns which new ones to remove (unhealthy) and whether the watch is done.
+ * Returns the new ones to remove (unhealthy), how many new ones are healthy, and how
+ * many are still starting.
  */
-export function judge(containers, image, startedMs, count) {
+export function judge(containers, image, startedMs) {
   const fresh = containers.filter((c) => c.image === image && c.created >= startedMs - CREATED_SLACK_MS);
-  const remove = fresh.filter((c) => c.health === "unhealthy");
-  const healthy = fresh.filter((c) => c.health === "healthy").length;
-  return { remove, done: healthy >= count };
+  return {
+    remove: fresh.filter((c) => c.health === "unhealthy"),
+    healthy: fresh.filter((c) => c.health === "healthy").length,
+    starting: fresh.filter((c) => c.health !== "healthy" && c.health !== "unhealthy").length,
+  };
+}
+
+/**
+ * What to do after a look: keep watching, or exit 0 (every new replica healthy) or 1
+ * (some were removed, and none is still starting: a bad release fails once all its
+ * replicas are judged, so none is left running).
+ */
+export function verdict({ healthy, starting }, removedCount, count) {
+  if (removedCount > 0) return starting === 0 && removedCount + healthy >= count ? 1 : undefined;
+  return healthy >= count ? 0 : undefined;
 }
 
 function look(stack) {
@@ -80,21 +93,26 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (;;) {
     let containers = [];
     try { containers = look(args.stack); } catch (e) { console.error(`replica-watch: ${e.message}`); }
-    const { remove, done } = judge(containers, args.image, started, args.count);
-    for (const c of remove) {
+    const look1 = judge(containers, args.image, started);
+    for (const c of look1.remove) {
       try { docker(["rm", "-f", c.id]); } catch { /* gone already */ }
       removed.push(c.name);
       console.error(`replica-watch: removed ${c.name}: Docker reports it unhealthy (its health check kept failing after its start period)`);
     }
-    if (removed.length) {
+    const exit = verdict(look1, removed.length, args.count);
+    if (exit === 1) {
       console.error(`replica-watch: the new image never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
       process.exit(1);
     }
-    if (done) {
+    if (exit === 0) {
       console.log(`replica-watch: ${args.count} new replica(s) healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
       process.exit(0);
     }
     if (Date.now() - started > args.timeout * 1000) {
+      if (removed.length) {
+        console.error(`replica-watch: the new image never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
+        process.exit(1);
+      }
       console.log(`replica-watch: ${args.timeout}s passed; the provider's wait decides`);
       process.exit(0);
     }
