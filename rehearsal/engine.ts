@@ -188,6 +188,12 @@ export class Rehearsal {
         // is already a pending delete, still running until the next good update).
         const failed = entry(err.partial.id, { ...inputs, ...err.partial.outputs });
         this.record({ ...failed, inputs: provider.failedState ? provider.failedState(inputs) : inputs, tainted: true });
+      } else if (old && this.state.pendingDeletes.includes(old)) {
+        // Nothing was created: the old resource stays the live one, not a pending delete
+        // (recorded real plan conformance/fixtures/05-good-tag-after-bad.json: the
+        // replica watch whose replacement failed is neither deleted nor replaced).
+        this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(old), 1);
+        this.save();
       }
       this.log(`x failed   ${label}: ${err.message}`);
       this.failedStep ??= `${type} ${name}`;
