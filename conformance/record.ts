@@ -9,11 +9,12 @@
 // Needs: pulumi, the Node.js language host and the docker, command and random plugins;
 // scripts/build-images.sh's images. Stack `conformance`, gateway on 127.0.0.1:18480.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../config/stackFile";
-import { LABELS } from "../components/labels";
+import { removeLabeled } from "../rehearsal/client";
+import { realEngineMissing } from "../rehearsal/realEngine";
 import { comparePlans, describeStep, parseEvents, planFromEvents, RecordedPlan } from "./plan";
 import { fixtureName, SCENARIOS, writeScenarioStackFile } from "./scenarios";
 
@@ -30,9 +31,9 @@ function main(): number {
   if (argv.includes("--help")) { console.log(USAGE); return 0; }
   if (unknown.length || (onlyAt >= 0 && !only)) { console.error(`record: unknown arguments ${unknown.join(" ")}\n${USAGE}`); return 64; }
 
-  const which = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-  if (which.status !== 0) {
-    console.error("record: the Pulumi CLI is not installed (the recorder uses an installed toolchain: CLI, Node.js language host, docker/command/random plugins)");
+  const missing = realEngineMissing();
+  if (missing) {
+    console.error(`record: ${missing} (the recorder uses an installed toolchain: CLI, Node.js language host, docker/command/random plugins)`);
     return 1;
   }
   const work = mkdtempSync(path.join(os.tmpdir(), "conformance-"));
@@ -44,7 +45,7 @@ function main(): number {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
   const pulumi = (args: string[]) => spawnSync("pulumi", args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 << 20 });
-  execFileSync("mkdir", ["-p", `${work}/state`]);
+  mkdirSync(`${work}/state`);
   const versions = toolchainVersions(pulumi);
   console.log(`record: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   if (pulumi(["stack", "init", STACK, "--non-interactive"]).status !== 0) throw new Error("pulumi stack init failed");
@@ -113,15 +114,6 @@ function toolchainVersions(pulumi: (args: string[]) => { stdout: string; status:
   // Where a plugin is not the release its version says (built from other source), say so.
   if (process.env.CONFORMANCE_TOOLCHAIN_NOTE) out.note = process.env.CONFORMANCE_TOOLCHAIN_NOTE;
   return out;
-}
-
-function removeLabeled(stack: string): void {
-  const ids = (kind: string[]) => execFileSync("docker", [...kind, "-q", "--filter", `label=${LABELS.stack}=${stack}`], { encoding: "utf8" })
-    .split("\n").filter(Boolean);
-  const leftovers = ids(["ps", "-a"]);
-  if (leftovers.length) execFileSync("docker", ["rm", "-f", ...leftovers]);
-  for (const n of ids(["network", "ls"])) execFileSync("docker", ["network", "rm", n]);
-  for (const v of ids(["volume", "ls"])) execFileSync("docker", ["volume", "rm", "-f", v]);
 }
 
 if (require.main === module) process.exit(main());

@@ -149,6 +149,12 @@ export function networkOf(stack: string, role: string): string {
 /** Destroys a stack's rehearsal state, then removes anything still labeled with it. */
 export async function removeStack(stack: string): Promise<void> {
   await rehearse(stack, {}, ["--destroy"]);
+  removeLabeled(stack);
+  rmSync(path.join(ROOT, ".rehearsal", `${stack}.json`), { force: true });
+}
+
+/** Removes every Docker object labeled with the stack: what a failed or interrupted run left behind. */
+export function removeLabeled(stack: string): void {
   const ids = (kind: string[]) => docker(...kind, "-q", "--filter", `label=${LABELS.stack}=${stack}`).split("\n").filter(Boolean);
   // Swarm objects exist only while the engine is in a swarm.
   const swarmIds = (kind: string) => { try { return ids([kind, "ls"]); } catch { return []; } };
@@ -158,5 +164,4 @@ export async function removeStack(stack: string): Promise<void> {
   if (leftovers.length) docker("rm", "-f", ...leftovers);
   for (const n of ids(["network", "ls"])) docker("network", "rm", n);
   for (const v of ids(["volume", "ls"])) docker("volume", "rm", "-f", v);
-  rmSync(path.join(ROOT, ".rehearsal", `${stack}.json`), { force: true });
 }
