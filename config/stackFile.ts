@@ -1,8 +1,8 @@
 // Stack config as Pulumi hands it to the program (`taskflow:key -> string`), read
 // from a stack file, with single settings changed for a test or a rehearsal.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { toPulumiConfig } from "./load";
 
 /** The project root: stack files, index.ts and the state of rehearsals live here. */
@@ -14,6 +14,17 @@ export function stackFileConfig(stack: string): Record<string, string> {
 
 export function stackFileConfigAt(file: string): Record<string, string> {
   return toPulumiConfig(parse(readFileSync(file, "utf8")).config ?? {});
+}
+
+/**
+ * Writes config as Pulumi hands it to the program (`taskflow:key -> string`, objects as
+ * JSON text) back as a stack file, for `pulumi up --config-file` and
+ * `rehearse --config-file`: the inverse of stackFileConfigAt.
+ */
+export function writeStackFile(file: string, config: Record<string, string>): void {
+  const yaml: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) yaml[k] = v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v;
+  writeFileSync(file, stringify({ config: yaml }));
 }
 
 /**

@@ -3,9 +3,7 @@
 // BASE and its own settings applied: a whole config, not a change to the previous one,
 // so a scenario reads on its own. API cpus is 1 so the provider's read-back of a whole
 // number ("1.0") is exercised; a short wait timeout keeps the bad tag's failure short.
-import { writeFileSync } from "node:fs";
-import { stringify } from "yaml";
-import { stackFileConfig, withSetting } from "../config/stackFile";
+import { stackFileConfig, withSetting, writeStackFile } from "../config/stackFile";
 
 export interface Scenario {
   name: string;
@@ -47,11 +45,7 @@ export function scenarioConfig(s: Scenario, overrides: Record<string, unknown> =
 
 /** Writes the scenario's config as a stack file (for `pulumi up --config-file` and `rehearse --config-file`). */
 export function writeScenarioStackFile(file: string, s: Scenario, overrides: Record<string, unknown> = {}): void {
-  const config: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(scenarioConfig(s, overrides))) {
-    config[k] = v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v;
-  }
-  writeFileSync(file, stringify({ config }));
+  writeStackFile(file, scenarioConfig(s, overrides));
 }
 
 /** The fixture file of a scenario: its position keeps the directory listing in run order. */

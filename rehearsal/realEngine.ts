@@ -6,8 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { stringify } from "yaml";
-import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
+import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting, writeStackFile } from "../config/stackFile";
 import { parseEvents, planFromEvents, Step } from "../conformance/plan";
 
 /** The plugins the program's SDKs ask for (package.json pins their versions). */
@@ -76,9 +75,7 @@ export async function realUp(stack: string, sets: Record<string, unknown>, extra
   if (!destroy) {
     let config = base[0] === "--config-file" ? stackFileConfigAt(base[1]) : stackFileConfig(base[1] ?? "dev");
     for (const [k, v] of Object.entries(sets)) config = withSetting(config, k, typeof v === "string" ? parseSetting(`${k}=${v}`)[1] : v);
-    const yaml: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) yaml[k] = v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v;
-    writeFileSync(configFile, stringify({ config: yaml }));
+    writeStackFile(configFile, config);
   }
   if (await run(["stack", "select", stack, "--non-interactive"]) !== 0 && !destroy) await run(["stack", "init", stack, "--non-interactive"]);
   // --json: the engine's events, one a line (conformance/plan.ts reads them).
