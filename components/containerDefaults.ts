@@ -26,7 +26,6 @@ export function limits(l: { memoryMb: number; cpus: number }) {
   return { memory: l.memoryMb, memorySwap: l.memoryMb, cpus: dockerCpus(l.cpus) };
 }
 
-
 /** Drop every capability, forbid privilege escalation (setuid binaries), restart on crash. */
 export function hardening(addCapabilities: string[] = []) {
   return {

@@ -8,12 +8,12 @@
 // within a second, and nothing is left running. Only containers of this stack and role
 // that run the new image (`--image`, its id) and were created around or after the
 // watch's start count: old replicas, even unhealthy ones, are never touched (the
-// gateway routes around those). Exit 0 when `--count` new replicas are
-// healthy (or at `--timeout`: the provider's own wait decides), 1 when it removed one,
-// 64 usage.
-import { spawnSync } from "node:child_process";
+// gateway routes around those). Exit 0 when `--count` new replicas are healthy (or at
+// `--timeout` having removed none: the provider's own wait decides), 1 when it removed
+// any (once no new replica is still starting, or at `--timeout`), 64 usage.
 import { pathToFileURL } from "node:url";
 import labels from "../labels.js";
+import { docker } from "./docker.mjs";
 
 const USAGE = "usage: replica-watch.mjs --stack STACK --image IMAGE_ID --count N --timeout SECONDS";
 
@@ -23,12 +23,6 @@ const USAGE = "usage: replica-watch.mjs --stack STACK --image IMAGE_ID --count N
  * failed update) are minutes old.
  */
 const CREATED_SLACK_MS = 30_000;
-
-function docker(args) {
-  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`docker ${args[0]} failed: ${(r.stderr || "").trim().split("\n").at(-1)}`);
-  return r.stdout.trim();
-}
 
 export function parseArgs(argv) {
   const out = {};
@@ -62,11 +56,12 @@ export function judge(containers, image, startedMs) {
 /**
  * What to do after a look: keep watching, or exit 0 (every new replica healthy) or 1
  * (some were removed, and none is still starting: a bad release fails once all its
- * replicas are judged, so none is left running).
+ * replicas are judged, so none is left running). At the timeout the watch stops
+ * either way: 1 if it removed any, else 0 and the provider's own wait decides.
  */
-export function verdict({ healthy, starting }, removedCount, count) {
-  if (removedCount > 0) return starting === 0 && removedCount + healthy >= count ? 1 : undefined;
-  return healthy >= count ? 0 : undefined;
+export function verdict({ healthy, starting }, removedCount, count, timedOut = false) {
+  if (removedCount > 0) return (starting === 0 && removedCount + healthy >= count) || timedOut ? 1 : undefined;
+  return healthy >= count || timedOut ? 0 : undefined;
 }
 
 function look(stack) {
@@ -93,27 +88,22 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (;;) {
     let containers = [];
     try { containers = look(args.stack); } catch (e) { console.error(`replica-watch: ${e.message}`); }
-    const look1 = judge(containers, args.image, started);
-    for (const c of look1.remove) {
+    const seen = judge(containers, args.image, started);
+    for (const c of seen.remove) {
       try { docker(["rm", "-f", c.id]); } catch { /* gone already */ }
       removed.push(c.name);
       console.error(`replica-watch: removed ${c.name}: Docker reports it unhealthy (its health check kept failing after its start period)`);
     }
-    const exit = verdict(look1, removed.length, args.count);
+    const seconds = (Date.now() - started) / 1000;
+    const exit = verdict(seen, removed.length, args.count, seconds > args.timeout);
     if (exit === 1) {
       console.error(`replica-watch: the new image never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
       process.exit(1);
     }
     if (exit === 0) {
-      console.log(`replica-watch: ${args.count} new replica(s) healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
-      process.exit(0);
-    }
-    if (Date.now() - started > args.timeout * 1000) {
-      if (removed.length) {
-        console.error(`replica-watch: the new image never became healthy (${removed.join(", ")} removed); the old replicas keep serving`);
-        process.exit(1);
-      }
-      console.log(`replica-watch: ${args.timeout}s passed; the provider's wait decides`);
+      console.log(seen.healthy >= args.count
+        ? `replica-watch: ${args.count} new replica(s) healthy after ${seconds.toFixed(1)}s`
+        : `replica-watch: ${args.timeout}s passed; the provider's wait decides`);
       process.exit(0);
     }
     await new Promise((r) => setTimeout(r, 1000));

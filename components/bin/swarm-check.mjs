@@ -2,16 +2,10 @@
 // Swarm runtime precondition, run before anything is created: DOCKER_HOST must reach a
 // swarm manager, and that node (where Postgres and Redis run, with their volumes) must
 // carry the data-node label. Exit 0 ok, 1 not ready (with what to do), 64 usage.
-import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
+import { docker } from "./docker.mjs";
 
 const USAGE = "usage: swarm-check.mjs --data-label LABEL   (e.g. taskflow.data; the node needs LABEL=true)";
-
-function docker(args) {
-  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 20_000 });
-  if (r.status !== 0) throw new Error(`docker ${args[0]} failed: ${(r.stderr || "").trim().split("\n").at(-1)}`);
-  return r.stdout.trim();
-}
 
 /** What is wrong with this node for the swarm runtime, or undefined when nothing is. */
 export function problem(info, labelValue, label) {

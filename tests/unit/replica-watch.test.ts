@@ -31,6 +31,12 @@ describe("replica-watch verdict", () => {
     expect(verdict({ healthy: 2, starting: 0 }, 0, 2)).toBe(0);
   });
 
+  it("stops at the timeout: failing if it removed any, else leaving it to the provider's wait", () => {
+    expect(verdict({ healthy: 0, starting: 1 }, 1, 2, true)).toBe(1);
+    expect(verdict({ healthy: 1, starting: 1 }, 0, 2, true)).toBe(0);
+    expect(verdict({ healthy: 1, starting: 1 }, 0, 2, false)).toBeUndefined();
+  });
+
   it("fails only when every new replica is judged, so none is left running", () => {
     expect(verdict({ healthy: 0, starting: 1 }, 1, 2)).toBeUndefined();
     expect(verdict({ healthy: 0, starting: 0 }, 2, 2)).toBe(1);
