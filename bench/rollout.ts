@@ -3,12 +3,12 @@
 // through a gateway on 127.0.0.1, three ways: this project (the program via the
 // rehearsal), the naive stop-and-recreate, and a swarm start-first service. Prints a
 // table; writes JSON, an SVG chart and the README table (bench/results/).
-import { LABELS } from "../components/labels";
+import { LABELS } from "../components/shared";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadConfig } from "../config";
-import { HTTP_PROBE_PY } from "../components/bin/probes";
+import { HTTP_PROBE_PY } from "../components/gates";
 import { containers, docker, dockerUnavailable, freePort, get, networkOf, rehearse, removeStack, uniqueStack } from "../rehearsal/client";
 import { ROOT, stackFileConfig } from "../config/stackFile";
 import { ChartRun, renderChart } from "./chart";

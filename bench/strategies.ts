@@ -1,12 +1,12 @@
 // The three ways of replacing the API that the benchmark compares, on one Docker engine.
-import { LABELS } from "../components/labels";
-import { HTTP_PROBE_PY } from "../components/bin/probes";
+import { LABELS } from "../components/shared";
+import { HTTP_PROBE_PY } from "../components/gates";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderCaddyfile } from "../components/caddyfile";
-import { cutoverArgv } from "../components/commands";
+import { renderCaddyfile } from "../components/gateway";
+import { cutoverArgv } from "../components/gateway";
 import type { TaskflowConfig } from "../config";
 import { containers, docker, networkOf, rehearse } from "../rehearsal/client";
 

@@ -1,12 +1,10 @@
+// The program's components, one folder per part of the system. A part's files import
+// from their own part, from shared/, and from another part only through its index;
+// taskflowStack.ts composes the parts (tests/unit/layout.test.ts holds these rules).
 export * from "./api";
-export * from "./backup";
-export * from "./cutover";
+export * from "./data";
+export * from "./gates";
 export * from "./gateway";
-export * from "./healthGate";
-export * from "./networks";
-export * from "./postgres";
-export * from "./redis";
+export * from "./github";
+export * from "./shared";
 export * from "./taskflowStack";
-export * from "./githubEnvironments";
-export * from "./apiRuntime";
-export * from "./swarmApi";

@@ -1,19 +1,11 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "../config";
-import { argvCommand } from "./commands";
 import { parseImageRef, versionOf } from "../config/imageRef";
-import { Api } from "./api";
-import { SwarmApi } from "./swarmApi";
-import { Backup } from "./backup";
-import { BIN } from "./bin";
-import { Cutover } from "./cutover";
-import { generatedPassword } from "./dataStore";
-import { Gateway } from "./gateway";
-import { HealthGate } from "./healthGate";
-import { Networks } from "./networks";
-import { Postgres } from "./postgres";
-import { Redis } from "./redis";
+import { Api, SWARM_CHECK, SwarmApi } from "./api";
+import { Backup, Postgres, Redis } from "./data";
+import { HealthGate } from "./gates";
+import { Cutover, Gateway } from "./gateway";
+import { generatedPassword, hostCommand, Networks } from "./shared";
 
 export interface TaskflowStackArgs {
   /** The Pulumi stack name; labels every Docker object so a stack's objects can be found. */
@@ -47,9 +39,8 @@ export class TaskflowStack extends pulumi.ComponentResource {
 
     const swarm = c.runtime === "swarm";
     // Swarm: refuse before anything exists unless docker.host is a manager on the data node.
-    const swarmCheck = swarm ? [new command.local.Command(`${name}-swarm-check`, {
-      ...argvCommand(["node", BIN.swarmCheck, "--data-label", c.swarm.dataNodeLabel]),
-      environment: { DOCKER_HOST: dockerHost },
+    const swarmCheck = swarm ? [hostCommand(`${name}-swarm-check`, {
+      argv: ["node", SWARM_CHECK, "--data-label", c.swarm.dataNodeLabel], dockerHost,
     }, { parent: this })] : [];
 
     const networks = new Networks(`${name}-network`, { stack, overlay: swarm, dependsOn: swarmCheck }, { parent: this });

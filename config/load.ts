@@ -116,7 +116,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return s;
 }
 
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+/** The keys of an object schema, under its `.default()`/`.prefault()`/`.optional()`; undefined for any other schema. */
+export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const s = unwrap(schema) as z.ZodType & { shape?: Record<string, z.ZodType> };
   return s.shape;
 }

@@ -1,5 +1,9 @@
-// The one schema for all stack config. Every key has its default here, so what a
-// stack runs with is readable in one place. Keys live under the `taskflow:` namespace.
+// The one schema for all stack config. Every key has its default and its meaning here,
+// so what a stack runs with is readable in one place. Keys live under the `taskflow:`
+// namespace. Each key's meaning is a `.describe()`, written last (zod 4 keeps a
+// description through refinements but not through a later `.default()` or
+// `.optional()`); the README's config table is rendered from them (config/configDocs.ts,
+// `npm run docs:config`).
 import { z } from "zod";
 import {
   bool,
@@ -20,10 +24,20 @@ import {
 } from "./fields";
 import { parseImageRef } from "./imageRef";
 
-const limits = (memoryMb: number, cpus: number) => ({
-  memoryMb: intBetween(32, 262144).default(memoryMb),
-  cpus: cpuLimit(0.05, 64).default(cpus),
+/** Memory and CPU limits of `of` (e.g. "each API replica"); `memoryNote` adds a rule to the memory key's meaning. */
+const limits = (memoryMb: number, cpus: number, of: string, memoryNote = "") => ({
+  memoryMb: intBetween(32, 262144).default(memoryMb).describe(`memory limit of ${of}, in MB${memoryNote}`),
+  cpus: cpuLimit(0.05, 64).default(cpus).describe(`CPU limit of ${of} (Docker's \`--cpus\`)`),
 });
+
+/**
+ * Marks an optional key whose default the program computes elsewhere (its description
+ * says how), so the config table shows "see meaning" rather than "no default".
+ */
+const computedDefault = <T extends z.ZodType>(schema: T): T => schema.meta({ computedDefault: true });
+
+/** Whether `computedDefault` marked this key (a later `.describe()` keeps the mark). */
+export const hasComputedDefault = (schema: z.ZodType): boolean => z.globalRegistry.get(schema)?.computedDefault === true;
 
 /**
  * Variables the program sets on every replica, and APP_VERSION (what the image reports
@@ -41,24 +55,24 @@ const PUBLIC_URL_ERROR = "an http(s) URL where clients reach the gateway";
 
 const apiSchema = z
   .strictObject({
-    replicas: intBetween(1, 20).default(2),
-    port: port().default(8000),
-    healthPath: urlPath().default("/health"),
-    statusPath: urlPath().default("/api/v1/status"),
-    /** The version the status endpoint must report; defaults to the image tag. */
-    version: z.string({ error: VERSION_ERROR }).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, { error: VERSION_ERROR }).optional(),
-    user: userSpec().default("10001:10001"),
-    ...limits(512, 1),
-    readOnlyRootFilesystem: bool().default(true),
-    waitTimeoutSeconds: intBetween(10, 1800).default(120),
-    destroyGraceSeconds: intBetween(0, 600).default(30),
-    migrationCommand: commandArgv().default(["alembic", "upgrade", "head"]),
+    replicas: intBetween(1, 20).default(2).describe("API replicas, 1–20"),
+    port: port().default(8000).describe("the port the API listens on in each replica (its `PORT`)"),
+    healthPath: urlPath().default("/health").describe("the API's health endpoint: Docker's HEALTHCHECK, Caddy's checks and the gates request it"),
+    statusPath: urlPath().default("/api/v1/status").describe("the status endpoint; it must return JSON `{\"version\": …}`, which the gates compare with the version being deployed (`api.version`)"),
+    version: computedDefault(z.string({ error: VERSION_ERROR }).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, { error: VERSION_ERROR }).optional())
+      .describe("the version the status endpoint must report; defaults to the image tag; required for a digest-only image"),
+    user: userSpec().default("10001:10001").describe("uid:gid the API runs as; never root"),
+    ...limits(512, 1, "each API replica"),
+    readOnlyRootFilesystem: bool().default(true).describe("a read-only root filesystem, with a 64 MB tmpfs on /tmp"),
+    waitTimeoutSeconds: intBetween(10, 1800).default(120).describe("how long a new replica may take to become healthy"),
+    destroyGraceSeconds: intBetween(0, 600).default(30).describe("SIGTERM, then this long to drain before SIGKILL"),
+    migrationCommand: commandArgv().default(["alembic", "upgrade", "head"]).describe("run once in the new image before any new replica starts"),
     healthcheck: z
       .strictObject({
-        intervalSeconds: intBetween(1, 300).default(5),
-        timeoutSeconds: intBetween(1, 60).default(3),
-        retries: intBetween(1, 10).default(3),
-        startPeriodSeconds: intBetween(0, 600).default(10),
+        intervalSeconds: intBetween(1, 300).default(5).describe("the Docker HEALTHCHECK's interval (on the same path as Caddy's checks)"),
+        timeoutSeconds: intBetween(1, 60).default(3).describe("the Docker HEALTHCHECK's timeout for one check"),
+        retries: intBetween(1, 10).default(3).describe("failed Docker HEALTHCHECKs in a row before a replica is unhealthy"),
+        startPeriodSeconds: intBetween(0, 600).default(10).describe("the Docker HEALTHCHECK's start period, in which failures do not count"),
       })
       .prefault({}),
     env: z
@@ -70,91 +84,87 @@ const apiSchema = z
           .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "a single-line value without control characters" }),
         { error: "a map of NAME: value" },
       )
-      .default({}),
+      .default({})
+      .describe("extra plain environment variables, `NAME: value` (never secrets; names the program sets itself are refused)"),
   })
   .prefault({});
 
 const gatewaySchema = z
   .strictObject({
-    image: imageRef(),
-    hostPort: port().default(8080),
-    bindAddress: z.ipv4({ error: "an IPv4 address to publish on, e.g. 0.0.0.0 or 127.0.0.1" }).default("0.0.0.0"),
-    /** Port Caddy listens on inside the container: above 1024 so it runs without root. */
-    listenPort: intBetween(1025, 65535).default(8080),
-    user: userSpec().default("1000:1000"),
-    ...limits(256, 0.5),
-    lbTryDurationSeconds: intBetween(1, 60).default(5),
-    healthIntervalSeconds: intBetween(1, 60).default(2),
-    gracePeriodSeconds: intBetween(0, 300).default(10),
-    /**
-     * How long a Caddy that a configuration change replaces answers `Connection: close`
-     * before it stops (images/caddy/gateway-proxy-init): long enough for every busy
-     * keep-alive client to send one more request.
-     */
-    drainSeconds: intBetween(1, 60).default(3),
-    publicUrl: z.url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
-      .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { error: PUBLIC_URL_ERROR }).optional(),
-    /** With a domain Caddy serves HTTPS for it (certificates on a volume); without, plain HTTP. */
-    domain: hostname().optional(),
-    /** acme: a public CA (Let's Encrypt/ZeroSSL); internal: Caddy's own CA (rehearsals, closed networks). */
-    tls: z.enum(["acme", "internal"], { error: "acme (a public CA) or internal (Caddy's own CA)" }).default("acme"),
-    acmeEmail: z.email({ error: "an e-mail address for the CA's expiry notices" }).optional(),
-    httpsHostPort: port().default(443),
-    httpsListenPort: intBetween(1025, 65535).default(8443),
-    /** Strict-Transport-Security on HTTPS responses; defaults to on in production only. */
-    hsts: bool().optional(),
-    /**
-     * includeSubDomains in that header: opt-in, because browsers then refuse plain HTTP
-     * on every subdomain (staging or previews under the production domain).
-     */
-    hstsIncludeSubdomains: bool().default(false),
+    image: imageRef().describe("a Caddy 2 image with the `components/gateway/image` scripts, `wget`, `curl` and a uid 1000 user"),
+    hostPort: port().default(8080).describe("the one published HTTP port (held by the edge: a change replaces it stop-first)"),
+    bindAddress: z.ipv4({ error: "an IPv4 address to publish on, e.g. 0.0.0.0 or 127.0.0.1" }).default("0.0.0.0")
+      .describe("the host address the published ports bind to (`127.0.0.1`: this host only)"),
+    listenPort: intBetween(1025, 65535).default(8080).describe("Caddy's HTTP port in the container: above 1024 so it runs without root"),
+    user: userSpec().default("1000:1000").describe("uid:gid Caddy runs as; never root"),
+    ...limits(256, 0.5, "the gateway"),
+    lbTryDurationSeconds: intBetween(1, 60).default(5).describe("how long Caddy retries a request on another replica (`lb_try_duration`)"),
+    healthIntervalSeconds: intBetween(1, 60).default(2).describe("interval of the gateway's replica health checks (sent with each cutover)"),
+    gracePeriodSeconds: intBetween(0, 300).default(10).describe("Caddy's grace for requests in flight when it stops"),
+    // The replaced Caddy's drain is components/gateway/image/gateway-proxy-init.
+    drainSeconds: intBetween(1, 60).default(3)
+      .describe("how long a Caddy that a configuration change replaces answers `Connection: close` before it stops: long enough for every busy keep-alive client to send one more request"),
+    publicUrl: computedDefault(z.url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
+      .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { error: PUBLIC_URL_ERROR }).optional())
+      .describe("where the health gate reaches the gateway; defaults to `https://<domain>` (plus `:<httpsHostPort>` unless 443) with a domain, " +
+        "else `http://127.0.0.1:<hostPort>`; required for a remote `docker.host` without a domain"),
+    domain: hostname().optional()
+      .describe("serve this host name over HTTPS (Caddy's automatic HTTPS, certificates on a volume); without it, plain HTTP; **required in production**"),
+    tls: z.enum(["acme", "internal"], { error: "acme (a public CA) or internal (Caddy's own CA)" }).default("acme")
+      .describe("`acme`: a public CA such as Let's Encrypt or ZeroSSL (ports 80/443 must reach the host); `internal`: Caddy's own CA (rehearsals, closed networks; refused in production)"),
+    acmeEmail: z.email({ error: "an e-mail address for the CA's expiry notices" }).optional().describe("an e-mail address for the CA's expiry notices"),
+    httpsHostPort: port().default(443).describe("the published HTTPS port (not `gateway.hostPort`)"),
+    httpsListenPort: intBetween(1025, 65535).default(8443).describe("Caddy's HTTPS port in the container (not `gateway.listenPort`)"),
+    hsts: computedDefault(bool().optional())
+      .describe("`Strict-Transport-Security: max-age=31536000` on HTTPS responses; defaults to on in production only"),
+    hstsIncludeSubdomains: bool().default(false)
+      .describe("add `includeSubDomains` to HSTS; opt-in, because browsers then refuse plain HTTP on every subdomain (staging or previews under the production domain)"),
   });
 
 const postgresSchema = z.strictObject({
-  image: imageRef(),
-  database: identifier().default("taskflow"),
-  user: identifier().default("taskflow"),
-  passwordLength: intBetween(16, 128).default(32),
-  /** uid:gid the server runs as; 999 is the postgres user of the official image. */
-  runAs: userSpec().default("999:999"),
-  ...limits(1024, 1),
+  image: imageRef().describe("a Postgres image honoring the official image's env contract"),
+  database: identifier().default("taskflow").describe("the database the API uses"),
+  user: identifier().default("taskflow").describe("the database user the API connects as"),
+  passwordLength: intBetween(16, 128).default(32).describe("length of the generated Postgres password"),
+  runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the postgres user of the official image"),
+  ...limits(1024, 1, "the Postgres container"),
 });
 
 const redisSchema = z.strictObject({
-  image: imageRef(),
-  maxmemoryMb: intBetween(16, 131072).default(256),
+  image: imageRef().describe("the Redis image"),
+  maxmemoryMb: intBetween(16, 131072).default(256).describe("Redis's `maxmemory`, in MB (`redis.memoryMb` must be at least 25% above it)"),
   maxmemoryPolicy: z
     .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], {
       error: "a Redis maxmemory-policy such as allkeys-lru or noeviction",
     })
-    .default("allkeys-lru"),
-  appendonly: bool().default(true),
-  passwordLength: intBetween(16, 128).default(32),
-  /** uid:gid the server runs as; 999 is the redis user of the official image. */
-  runAs: userSpec().default("999:999"),
-  ...limits(384, 0.5),
+    .default("allkeys-lru")
+    .describe("Redis's `maxmemory-policy`: what it evicts at `maxmemoryMb`"),
+  appendonly: bool().default(true).describe("Redis's append-only file (writes survive a restart)"),
+  passwordLength: intBetween(16, 128).default(32).describe("length of the generated Redis password"),
+  runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the redis user of the official image"),
+  ...limits(384, 0.5, "the Redis container",
+    ": at least 25% above `redis.maxmemoryMb` (Redis's own overhead), or the kernel kills Redis before it evicts"),
 });
 
 const healthGateSchema = z
   .strictObject({
-    /** K: consecutive passing rounds required. */
-    attempts: intBetween(1, 50).default(3),
-    intervalSeconds: intBetween(1, 60).default(2),
-    timeoutSeconds: intBetween(5, 1800).default(120),
+    attempts: intBetween(1, 50).default(3).describe("K: the gate passes after K passing rounds in a row"),
+    intervalSeconds: intBetween(1, 60).default(2).describe("the pause between the gate's rounds"),
+    timeoutSeconds: intBetween(5, 1800).default(120).describe("the K rounds must pass within this (at least `attempts` × `intervalSeconds`)"),
   })
   .prefault({});
 
 const backupSchema = z
   .strictObject({
-    enabled: bool().default(false),
-    keep: intBetween(1, 365).default(14),
+    enabled: bool().default(false).describe("a verified `pg_dump` before each image change"),
+    keep: intBetween(1, 365).default(14).describe("the newest N backups kept"),
   })
   .prefault({});
 
 const loggingSchema = z
   .strictObject({
-    maxSize: sizeWithUnit().default("10m"),
-    maxFiles: intBetween(1, 20).default(3),
+    maxSize: sizeWithUnit().default("10m").describe("json-file log rotation for every container: the size of one file"),
+    maxFiles: intBetween(1, 20).default(3).describe("json-file log rotation for every container: the files kept"),
   })
   .prefault({});
 
@@ -172,12 +182,16 @@ const dockerHostField = () => z
   .refine(isDockerHost, { error: DOCKER_HOST_ERROR });
 const dockerSchema = z
   .strictObject({
-    host: dockerHostField().default("unix:///var/run/docker.sock"),
+    host: dockerHostField().default("unix:///var/run/docker.sock")
+      .describe("Docker host for the provider and every command (`ssh://user@host` works; `tcp://` is refused)"),
   })
   .prefault({});
 
-/** `{ staging: {NAME: value}, production: {NAME: value} }` */
-// One map per GitHub environment (components/githubEnvironments.ts ENVIRONMENT_RULES).
+/**
+ * `{ staging: {NAME: value}, production: {NAME: value}, ... }`: documented as one key
+ * (the description goes on the whole map), not one per environment.
+ */
+// One map per GitHub environment (components/github/githubEnvironments.ts ENVIRONMENT_RULES).
 const perEnvironment = (value: z.ZodString) => {
   const map = () => z.record(githubName(), value, { error: "a map of NAME: value" }).default({});
   return z.strictObject({ staging: map(), production: map(), preview: map(), "production-preview": map() }).prefault({});
@@ -210,23 +224,29 @@ const githubName = () => {
 // secrets and variables, and branch protection on main.
 const githubSchema = z
   .strictObject({
-    enabled: bool().default(false),
-    owner: z.string({ error: "a GitHub user or organization name" }).regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" }).optional(),
-    repository: z.string({ error: "a repository name" }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" }).optional(),
+    enabled: bool().default(false)
+      .describe("production stack only: declares the GitHub side of the release path (the four environments, rulesets on main)"),
+    owner: z.string({ error: "a GitHub user or organization name" }).regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" }).optional()
+      .describe("the repository's owner, required when `github.enabled` is true; the token comes from `GITHUB_TOKEN` (a missing token fails in one line, before anything is created)"),
+    repository: z.string({ error: "a repository name" }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" }).optional()
+      .describe("the repository's name, required when `github.enabled` is true"),
     reviewers: z
       .strictObject({
-        users: z.array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([]),
-        teams: z.array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" }).default([]),
+        users: z.array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([])
+          .describe("production's required reviewers by login (1 to 6 users and teams in all), resolved to ids; self-review refused, no admin bypass"),
+        teams: z.array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" }).default([])
+          .describe("production's required reviewers by team slug (1 to 6 users and teams in all), resolved to ids"),
       })
       .prefault({}),
-    waitTimerMinutes: intBetween(0, 43200).default(0),
-    /** Status checks main requires: the CI and preview jobs' check names. */
+    waitTimerMinutes: intBetween(0, 43200).default(0).describe("production wait timer, 0–43200"),
     requiredChecks: z.array(z.string().regex(/^[^\u0000-\u001f\u007f]{1,255}$/), { error: REQUIRED_CHECKS_ERROR })
       .min(1, { error: REQUIRED_CHECKS_ERROR })
-      .default(["test", "image", "preview (staging)", "preview (production)"]),
-    variables: perEnvironment(z.string({ error: "a string value" })).superRefine(dockerHostVariables),
-    /** The bot user whose token commits the deployed tag to Pulumi.<stack>.yaml (may push to main without a PR). */
-    tagCommitter: z.string().regex(GITHUB_LOGIN, { error: "a GitHub login" }).optional(),
+      .default(["test", "image", "preview (staging)", "preview (production)"])
+      .describe("status checks main requires (the CI and preview workflow jobs' check names)"),
+    variables: perEnvironment(z.string({ error: "a string value" })).superRefine(dockerHostVariables)
+      .describe("environment variables per GitHub environment, `NAME: value` (`DOCKER_HOST`, `PUBLIC_URL`, …)"),
+    tagCommitter: z.string().regex(GITHUB_LOGIN, { error: "a GitHub login" }).optional()
+      .describe("the deploy bot login, whose token commits the deployed tag to `Pulumi.<stack>.yaml`: the one bypass actor of main's review-and-checks ruleset (its tag commits), never of the history ruleset"),
   })
   .prefault({});
 
@@ -234,44 +254,45 @@ const githubSchema = z
 // containers on the data node (the node docker.host reaches, labeled dataNodeLabel=true).
 const swarmSchema = z
   .strictObject({
-    /** Node label the data node must carry (`docker node update --label-add <label>=true <node>`). */
-    dataNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a node label key such as taskflow.data" }).default("taskflow.data"),
-    /** Replicas replaced at once during an update (start-first: the new one is healthy before the old stops). */
-    updateParallelism: intBetween(1, 20).default(1),
-    updateDelaySeconds: intBetween(0, 600).default(0),
-    /** How long swarm watches each new task after it starts; a failure in that window rolls the update back. */
-    monitorSeconds: intBetween(1, 600).default(15),
-    /** Extra placement constraints for API tasks, e.g. node.role==worker. */
-    apiConstraints: z.array(z.string().regex(/^[\w.-]+\s*(==|!=)\s*[\w.-]+$/, { error: "constraints such as node.role==worker" }), { error: "a list of constraints" }).default([]),
+    dataNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a node label key such as taskflow.data" }).default("taskflow.data")
+      .describe("the node label (`=true`) the data node must carry: `docker node update --label-add <label>=true <node>`"),
+    updateParallelism: intBetween(1, 20).default(1)
+      .describe("tasks replaced at once during an update (start-first: the new one is healthy before the old stops)"),
+    updateDelaySeconds: intBetween(0, 600).default(0).describe("the pause between batches of an update"),
+    monitorSeconds: intBetween(1, 600).default(15)
+      .describe("how long swarm watches each new task before the next; a failure in that window rolls the update back"),
+    apiConstraints: z.array(z.string().regex(/^[\w.-]+\s*(==|!=)\s*[\w.-]+$/, { error: "constraints such as node.role==worker" }), { error: "a list of constraints" }).default([])
+      .describe("extra placement constraints for API tasks, e.g. `node.role==worker`"),
   })
   .prefault({});
 
 // Per-pull-request preview stacks (pr-<n>), derived from the staging config by
 // previews/cli.ts; these settings live in the staging stack file.
+const STAGING_ONLY = "staging file only";
 const previewsSchema = z
   .strictObject({
-    maxConcurrent: intBetween(1, 50).default(5),
-    /** Preview n publishes hostPortBase + (n mod portSlots). */
-    hostPortBase: intBetween(1025, 64000).default(20000),
-    portSlots: intBetween(10, 1000).default(1000),
-    /** URLs become http://pr-<n>.<domain>:<port> (a wildcard DNS record to the previews' host). */
-    domain: hostname().optional(),
-    replicas: intBetween(1, 20).default(1),
-    /**
-     * The Docker host previews deploy to: never staging's. Pull-request code runs there
-     * with the preview environment's key, which must not reach staging's containers
-     * (root on a Docker host reaches every container on it).
-     */
-    dockerHost: dockerHostField().optional(),
+    maxConcurrent: intBetween(1, 50).default(5)
+      .describe(`${STAGING_ONLY}: how many [preview environments](#preview-environments-per-pull-request) may run at once`),
+    hostPortBase: intBetween(1025, 64000).default(20000)
+      .describe(`${STAGING_ONLY}: preview n publishes \`hostPortBase\` + (n mod \`portSlots\`)`),
+    portSlots: intBetween(10, 1000).default(1000).describe(`${STAGING_ONLY}: how many host ports previews take turns on, from \`hostPortBase\``),
+    domain: hostname().optional()
+      .describe(`${STAGING_ONLY}: preview URLs become \`http://pr-<n>.<domain>:<port>\` (a wildcard DNS record to the previews' host); without it, the host of \`previews.dockerHost\``),
+    replicas: intBetween(1, 20).default(1).describe(`${STAGING_ONLY}: API replicas of each preview`),
+    // Root on a Docker host reaches every container on it.
+    dockerHost: dockerHostField().optional()
+      .describe(`${STAGING_ONLY}, required for previews: the previews' own Docker host (\`ssh://user@host\`), never staging's: ` +
+        "pull-request code runs there with the preview environment's key, which must not reach staging's containers"),
   })
   .prefault({});
 
 export const configSchema = z
   .strictObject({
-    environment: z.enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" }),
-    image: imageRef(),
-    /** container: N containers and a cutover (one host); swarm: a swarm service (many nodes). */
-    runtime: z.enum(["container", "swarm"], { error: "container (one Docker host) or swarm (a Docker Swarm service)" }).default("container"),
+    environment: z.enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" })
+      .describe("`dev`, `preview` (the pull-request stacks previews/cli.ts writes), `staging` or `production`. Outside dev every image must be pinned, and production needs digests."),
+    image: imageRef().describe("the API image: `repo:tag`, `repo@sha256:…` or `repo:tag@sha256:…`"),
+    runtime: z.enum(["container", "swarm"], { error: "container (one Docker host) or swarm (a Docker Swarm service)" }).default("container")
+      .describe("`container`: N replica containers and a cutover, on one host; `swarm`: the API as a swarm service (many nodes, below)"),
     swarm: swarmSchema,
     docker: dockerSchema,
     api: apiSchema,
@@ -281,12 +302,12 @@ export const configSchema = z
     healthGate: healthGateSchema,
     backup: backupSchema,
     logging: loggingSchema,
-    /** Protect data volumes from deletion (`pulumi destroy` refuses). */
-    protectData: bool().default(false),
+    protectData: bool().default(false).describe("protect the Postgres and Redis volumes from deletion (`pulumi destroy` refuses)"),
     github: githubSchema,
     previews: previewsSchema,
-    /** Environment secrets for GitHub Actions: set each with `pulumi config set --secret --path`. */
-    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" })),
+    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" }))
+      .describe("environment secrets for GitHub Actions, `NAME: value` per environment; must be Pulumi secrets: " +
+        "`pulumi config set --secret --path githubSecrets.production.DOCKER_SSH_KEY …`"),
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev") {

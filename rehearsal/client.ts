@@ -2,7 +2,7 @@
 // preflight, running a rehearsal as its own process (a fresh program run, like
 // `pulumi up`), plain requests to the gateway on 127.0.0.1, the Docker objects a stack
 // labeled, and removal of everything a stack created (found by its label).
-import { LABELS } from "../components/labels";
+import { LABELS } from "../components/shared";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

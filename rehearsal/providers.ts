@@ -102,7 +102,7 @@ async function containerLogs(id: string): Promise<string> {
 async function waitHealthy(id: string, name: string, timeoutSeconds: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    // Gone (removed by components/bin/replica-watch.mjs): the provider's inspect fails and so does its wait, at once.
+    // Gone (removed by components/api/replica-watch.js): the provider's inspect fails and so does its wait, at once.
     const info = await dockerApi("GET", `/containers/${id}/json`).catch((e) => {
       throw new StepError(`error inspecting container state: ${e.message}`, { id, outputs: { name } });
     });

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Takes a timestamped pg_dump (custom format) of a stack's database to a directory on
-# this machine: private (umask 077, directory 0700), under a temporary name, verified by
-# reading every block back (pg_restore to /dev/null; `--list` reads only the table of
-# contents and passes a truncated dump), renamed only then; keeps the newest N.
+# this machine, with the same procedure as the pre-rollout backup
+# (components/data/backup.sh: private, verified, never overwritten; keeps the newest N).
 set -euo pipefail
 
 usage() {
@@ -33,29 +32,8 @@ pg="$(docker ps -q --filter "label=taskflow.stack=$stack" --filter label=taskflo
 db="$(docker exec "$pg" printenv POSTGRES_DB)"
 user="$(docker exec "$pg" printenv POSTGRES_USER)"
 
-umask 077
-mkdir -p "$dir"
-chmod 700 "$dir"
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-# Never overwrite a dump: a second one within the same second (restore.sh's safety dump
-# right after another restore, say) gets -2, -3, ...
-file="$dir/$stack-$stamp.dump" n=2
-while [ -e "$file" ] || [ -e "$file.partial" ]; do file="$dir/$stack-$stamp-$n.dump" n=$((n + 1)); done
-# Local socket inside the container: no password crosses this machine.
-if ! docker exec "$pg" pg_dump -U "$user" -d "$db" --format=custom >"$file.partial"; then
-  rm -f "$file.partial"
-  echo "backup: pg_dump failed" >&2
-  exit 1
-fi
-if ! docker exec -i "$pg" pg_restore --file=/dev/null <"$file.partial"; then
-  rm -f "$file.partial"
-  echo "backup: the dump does not verify (pg_restore could not read it back)" >&2
-  exit 1
-fi
-if ! mv -n "$file.partial" "$file" || [ -e "$file.partial" ]; then
-  rm -f "$file.partial"
-  echo "backup: $file appeared meanwhile; nothing was overwritten" >&2
-  exit 1
-fi
-find "$dir" -maxdepth 1 -name "$stack-*.dump" -printf '%T@ %p\n' | sort -rn | tail -n +"$((keep + 1))" | cut -d' ' -f2- | xargs -r rm --
-echo "$file"
+# The procedure itself (name, no overwrite, verify, rename, keep N) is the one the
+# pre-rollout backup runs inside the container: components/data/backup.sh. Here it runs
+# on this machine, pg_dump and pg_restore in the container, the dump landing in DIR.
+BACKUP_DIR="$dir" KEEP="$keep" PREFIX="$stack" POSTGRES_USER="$user" POSTGRES_DB="$db" PG_CONTAINER="$pg" \
+  exec sh "$(dirname "${BASH_SOURCE[0]}")/../components/data/backup.sh"

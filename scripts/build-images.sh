@@ -82,9 +82,9 @@ build() {
 
 ensure_base
 docker tag "$base" "$(app_base)"
-build taskflow-postgres:15 "$root/images/postgres"
-build taskflow-redis:7 "$root/images/redis"
-build taskflow-caddy:2.6 "$root/images/caddy"
+build taskflow-postgres:15 "$root/components/data/postgres-image"
+build taskflow-redis:7 "$root/components/data/redis-image"
+build taskflow-caddy:2.6 "$root/components/gateway/image"
 # The TaskFlow API (app/): its test stage, two releases of the production image, and
 # the fault tags the rollout tests deploy (the `faults` stage; never in production).
 app="$root/app"

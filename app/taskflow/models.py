@@ -1,6 +1,6 @@
 """Tables. Migrations (migrations/versions) are the source of truth for the schema;
 this mirrors them for the ORM."""
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, func
+from sqlalchemy import Column, DateTime, Integer, String, func
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()

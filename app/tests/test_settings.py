@@ -32,6 +32,8 @@ def test_reads_connection_strings_from_docker_secret_files(tmp_path):
 
 
 def test_development_gets_a_default_secret_and_explicit_origins():
-    settings = load_settings({**GOOD, "SECRET_KEY": "", "TASKFLOW_ENV": "development", "CORS_ORIGINS": "https://a.example, https://b.example"})
+    settings = load_settings({
+        **GOOD, "SECRET_KEY": "", "TASKFLOW_ENV": "development", "CORS_ORIGINS": "https://a.example, https://b.example",
+    })
     assert settings.secret_key == "development-only-secret"
     assert settings.cors_origins == ("https://a.example", "https://b.example")

@@ -1,5 +1,5 @@
 // Helpers shared by the rules: how a TaskFlow container says what it is.
-import { LABELS } from "../../components/labels";
+import { LABELS } from "../../components/shared";
 import { PolicyResource } from "@pulumi/policy";
 
 export const CONTAINER = "docker:index/container:Container";

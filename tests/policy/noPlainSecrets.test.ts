@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { noPlainSecrets } from "../../policies/rules/noPlainSecrets";
-import { BACKUP_SCRIPT, REDIS_HEALTHCHECK_TEST, migrationArgv } from "../../components/commands";
+import { BACKUP_SCRIPT, REDIS_HEALTHCHECK_TEST, migrationArgv } from "../../components";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";
 

@@ -4,9 +4,9 @@
 // a gateway restart issues a new certificate (it lives on the gateway's volume).
 import * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script, exercised as it runs in command resources
-import { INTERNAL_CA_ROOT } from "../../components/bin/health-gate.mjs";
-import { hstsValue } from "../../components/caddyfile";
+// @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
+import { INTERNAL_CA_ROOT } from "../../components/gates/health-gate.js";
+import { hstsValue } from "../../components/gateway";
 import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, Tls, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 

@@ -2,7 +2,7 @@
 // HTTPS for a domain with a redirect and optional HSTS. The real Caddy parses both in
 // tests/rehearsal/https.test.ts.
 import { describe, expect, it } from "vitest";
-import { hstsValue, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/caddyfile";
+import { hstsValue, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/gateway";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { stackFileConfig, withSetting } from "../../config/stackFile";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backupArgv, BACKUP_SCRIPT, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components/commands";
-import { renderRedisConf } from "../../components/redisConf";
+import { backupArgv, BACKUP_SCRIPT, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
+import { renderRedisConf } from "../../components/data";
 
 describe("command argument lists", () => {
   it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
@@ -21,7 +21,7 @@ describe("command argument lists", () => {
   it("gates on every replica by name", () => {
     expect(healthGateArgv({ gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", replicas: ["a", "b"], port: 8000,
       healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60 }))
-      .toEqual(["node", "components/bin/health-gate.mjs", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
+      .toEqual(["node", "components/gates/health-gate.js", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
         "--port", "8000", "--health-path", "/health", "--status-path", "/api/v1/status", "--attempts", "3",
         "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
   });
@@ -43,19 +43,6 @@ describe("command argument lists", () => {
     expect(backupArgv("pg-1", "/var/lib/postgresql/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/backups",
       "-e", "KEEP=30", "pg-1", "sh", "-c", BACKUP_SCRIPT]);
     expect(BACKUP_SCRIPT).toContain("--format=custom");
-  });
-
-  it("writes the dump private, under a temporary name, verifies every block, and only then names it .dump", () => {
-    const lines = BACKUP_SCRIPT.split("\n");
-    const at = (l: string) => lines.indexOf(l);
-    expect(lines.slice(0, 2)).toEqual(["set -eu", "umask 077"]);
-    expect(at('pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f.partial"')).toBeGreaterThan(0);
-    expect(at('pg_restore --file=/dev/null "$f.partial"')).toBe(at('pg_dump -U "$POSTGRES_USER" -d "$POSTGRES_DB" --format=custom --file="$f.partial"') + 1);
-    expect(at('mv "$f.partial" "$f"')).toBe(at('pg_restore --file=/dev/null "$f.partial"') + 1);
-    expect(BACKUP_SCRIPT).not.toContain("--list");
-    // Only finished dumps count toward KEEP; leftovers of a crashed run are removed.
-    expect(BACKUP_SCRIPT).toContain('ls -1t "$BACKUP_DIR"/*.dump |');
-    expect(at('rm -f "$BACKUP_DIR"/*.dump.partial')).toBeLessThan(at('mv "$f.partial" "$f"'));
   });
 
   it("reads the Redis password from a file at check time, never from the check itself", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dockerCpus } from "../../config/dockerCpus";
-import { limits } from "../../components/containerDefaults";
+import { limits } from "../../components/shared";
 
 // Expected values: what terraform-provider-docker's nanoInt64ToDecimalString
 // (internal/provider/helpers.go:133, pulumi-docker v5.1.0's upstream) returned for these

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../config";
-import { deploymentBranches, ENVIRONMENTS } from "../../components/githubEnvironments";
+import { deploymentBranches, ENVIRONMENTS } from "../../components/github";
 import { find, isSecretValue, mockGithubId, ofType, ProgramRun, registrations, ROOT, runProgram, stackFileConfig } from "../mocks";
 import { withSetting } from "../../config/stackFile";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script, exercised as it runs in command resources
-import { judge, parseArgs, replicaProbeArgv, runGate, serviceProbeArgv } from "../../components/bin/health-gate.mjs";
-import { HealthGateOptions, healthGateArgv } from "../../components/commands";
+// @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
+import { judge, parseArgs, replicaProbeArgv, runGate, serviceProbeArgv } from "../../components/gates/health-gate.js";
+import { HealthGateOptions, healthGateArgv } from "../../components";
 
 const opts = { gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", port: 8000, healthPath: "/health",
   statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 1, timeoutSeconds: 10, replicas: ["a", "b"] };
@@ -78,9 +78,9 @@ describe("health gate", () => {
   });
 });
 
-// The two ends of the health gate's command line: components/commands.ts writes it
-// (healthGateArgv), components/bin/health-gate.mjs reads it (parseArgs). Both go through
-// components/bin/healthGateOptions.js; these tests hold them together.
+// The two ends of the health gate's command line: components/gates/commands.ts writes it
+// (healthGateArgv), components/gates/health-gate.js reads it (parseArgs). Both go through
+// components/gates/healthGateOptions.js; these tests hold them together.
 describe("health gate options, written by the program and read by the gate", () => {
   const container: HealthGateOptions = {
     gatewayUrl: "https://localhost:18443", gatewayCaFrom: "taskflow-gateway-caddy-1a2b3c4", expectedVersion: "3f2a9c1",
@@ -96,7 +96,7 @@ describe("health gate options, written by the program and read by the gate", () 
   it.each([["container runtime (with the gateway and its CA)", container], ["swarm runtime (replicas only)", swarm]])(
     "round-trips the %s", (_what, o) => {
       const argv = healthGateArgv(o);
-      expect(argv.slice(0, 2)).toEqual(["node", "components/bin/health-gate.mjs"]);
+      expect(argv.slice(0, 2)).toEqual(["node", "components/gates/health-gate.js"]);
       expect(parseArgs(argv.slice(2))).toEqual(o);
     });
 

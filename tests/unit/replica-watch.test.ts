@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain .mjs program without type declarations
-import { judge, parseArgs, verdict } from "../../components/bin/replica-watch.mjs";
+// @ts-expect-error: a plain CommonJS program without type declarations
+import { judge, parseArgs, verdict } from "../../components/api/replica-watch.js";
 
 const T0 = Date.parse("2026-11-30T12:00:00Z");
 const NEW = `sha256:${"b".repeat(64)}`;
@@ -52,7 +52,7 @@ describe("replica-watch parseArgs", () => {
   it.each([
     [["--stack", "dev", "--image", NEW, "--count", "0", "--timeout", "30"], /--count must be a whole number of at least 1/],
     [["--stack", "dev", "--image", NEW, "--count", "2", "--timeout", "x"], /--timeout must be a whole number/],
-    [["--stack", "dev", "--image", NEW, "--count", "2", "--bogus", "1"], /usage: replica-watch.mjs/],
+    [["--stack", "dev", "--image", NEW, "--count", "2", "--bogus", "1"], /usage: replica-watch.js/],
     [["--stack", "dev", "--image", "taskflow-api:v2", "--count", "2", "--timeout", "30"], /--image \(sha256/],
     [["--stack", "dev", "--count", "2", "--timeout", "30"], /--image \(sha256/],
   ])("refuses %j", (argv, message) => {

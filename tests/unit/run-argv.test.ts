@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../mocks";
 
 const run = (arg: string, input?: string) =>
-  spawnSync("node", [path.join(ROOT, "components/bin/run-argv.mjs"), arg], { encoding: "utf8", input });
+  spawnSync("node", [path.join(ROOT, "components/shared/run-argv.js"), arg], { encoding: "utf8", input });
 
 describe("run-argv (the commands' interpreter)", () => {
   it("passes every word literally, with no shell in between", () => {

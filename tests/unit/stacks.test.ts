@@ -187,7 +187,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("watches a new image's replicas beside their creation: runs after the migration, before the gates, re-runs only for a new image", () => {
     const watch = command("taskflow-api-replica-watch");
     const imageId = find(run, T.image, "taskflow-api-image").state.imageId;
-    expect(argvOf(watch)).toEqual(["node", "components/bin/replica-watch.mjs", "--stack", stack, "--image", imageId,
+    expect(argvOf(watch)).toEqual(["node", "components/api/replica-watch.js", "--stack", stack, "--image", imageId,
       "--count", String(config.api.replicas), "--timeout", String(config.api.waitTimeoutSeconds + 10)]);
     expect(watch.dependencies).toContain(command("taskflow-api-migration").urn);
     // Beside the replicas, not before them: no replica waits for it.
@@ -252,7 +252,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("runs the health gate over every current replica and the gateway", () => {
     const argv = argvOf(command("taskflow-health-gate-check"));
     const names = run.outputs.replicaNames as string[];
-    expect(argv.slice(0, 2)).toEqual(["node", "components/bin/health-gate.mjs"]);
+    expect(argv.slice(0, 2)).toEqual(["node", "components/gates/health-gate.js"]);
     expect(argv.filter((_, i) => argv[i - 1] === "--replica")).toEqual(names);
     expect(argv[argv.indexOf("--expect-version") + 1]).toBe(run.outputs.version);
     expect(argv[argv.indexOf("--attempts") + 1]).toBe(String(config.healthGate.attempts));

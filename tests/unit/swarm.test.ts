@@ -2,14 +2,14 @@
 // containers and a per-release cutover, and what stays the same.
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SECRET_FILES } from "../../components/swarmApi";
+import { SECRET_FILES } from "../../components/api";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 import { withSetting } from "../../config/stackFile";
-// @ts-expect-error: plain ESM scripts, exercised as they run in command resources
-import { judgeService, serviceProbeArgv } from "../../components/bin/health-gate.mjs";
-// @ts-expect-error: plain ESM script
-import { problem } from "../../components/bin/swarm-check.mjs";
+// @ts-expect-error: plain CommonJS programs, exercised as they run in command resources
+import { judgeService, serviceProbeArgv } from "../../components/gates/health-gate.js";
+// @ts-expect-error: plain CommonJS program
+import { problem } from "../../components/api/swarm-check.js";
 
 const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
 
@@ -79,7 +79,7 @@ describe("runtime: swarm (staging config)", () => {
 
   it("checks for a swarm manager on the labeled data node before it creates any network", () => {
     const check = find(run, T.command, "taskflow-swarm-check");
-    expect(argvOf(check)).toEqual(["node", "components/bin/swarm-check.mjs", "--data-label", "taskflow.data"]);
+    expect(argvOf(check)).toEqual(["node", "components/api/swarm-check.js", "--data-label", "taskflow.data"]);
     for (const n of ofType(run, T.network)) expect(n.dependencies).toContain(check.urn);
   });
 
@@ -120,6 +120,6 @@ describe("the swarm gate and check scripts", () => {
     expect(problem("active false", "", "taskflow.data")).toMatch(/swarm worker: point docker.host at a manager/);
     expect(problem("active true", "", "taskflow.data")).toMatch(/labeled taskflow.data=true .*docker node update --label-add taskflow.data=true/);
     expect(problem("active true", "true", "taskflow.data")).toBeUndefined();
-    expect(spawnSync("node", ["components/bin/swarm-check.mjs"], { encoding: "utf8" }).status).toBe(64);
+    expect(spawnSync("node", ["components/api/swarm-check.js"], { encoding: "utf8" }).status).toBe(64);
   });
 });

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Health gate: passes when every replica (and the gateway, with --gateway-url) answer
+// the health path with 200 and report the expected version on the status path,
+// `--attempts` rounds in a row, within `--timeout` seconds. Exit 0 pass, 1 fail, 64 usage.
+// Replicas are probed from inside their own container (docker exec, python3, as the
+// Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const http = require("node:http");
+const https = require("node:https");
+const healthGateOptions = require("./healthGateOptions.js");
+const labels = require("../shared/labels.js");
+const probes = require("./probes.js");
+
+/** Where Caddy keeps its internal CA's root certificate (XDG_DATA_HOME=/data). */
+const INTERNAL_CA_ROOT = "/data/caddy/pki/authorities/local/root.crt";
+
+/** The options (healthGateOptions.js: the same contract that wrote the argv). */
+const parseArgs = healthGateOptions.parseArgv;
+
+// The probes that run inside containers (one Python `get`, shared with the Docker HEALTHCHECK).
+const { REPLICA_PROBE_PY, SERVICE_PROBE_PY } = probes;
+
+/** The last line of a failed command's stderr: its reason, without the noise before it. */
+const lastLine = (stderr) => (stderr || "").trim().split("\n").at(-1);
+
+function serviceProbeArgv(opts) {
+  const svc = opts.service;
+  return ["docker", "run", "--rm", "--network", svc.network,
+    ...labels.labelArgs(svc.stack, "health-gate"),
+    "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--memory", "64m",
+    svc.probeImage, "python3", "-c", SERVICE_PROBE_PY,
+    `tasks.${svc.name}`, String(opts.port), opts.healthPath, opts.statusPath];
+}
+
+/** Failures of one round over a swarm service's tasks: each must pass, and exactly `taskCount` must answer. */
+function judgeService(stdout, opts) {
+  const lines = stdout.trim().split("\n").filter(Boolean);
+  const failures = lines.flatMap((line) => {
+    const [ip, status, version = ""] = line.split(/\s+/);
+    const r = judge(Number(status), version, opts.expectedVersion);
+    return r.ok ? [] : [`task ${ip}: ${r.why}`];
+  });
+  const svc = opts.service;
+  if (lines.length !== svc.taskCount) failures.push(`service ${svc.name}: ${lines.length} task(s) answer, expected ${svc.taskCount}`);
+  return failures;
+}
+
+function probeService(opts) {
+  const [cmd, ...args] = serviceProbeArgv(opts);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+  if (r.status !== 0) return [`probe container failed: ${lastLine(r.stderr)}`];
+  return judgeService(r.stdout, opts);
+}
+
+function replicaProbeArgv(replica, opts) {
+  return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY,
+    `http://127.0.0.1:${opts.port}`, opts.healthPath, opts.statusPath];
+}
+
+function probeReplica(replica, opts) {
+  const [cmd, ...args] = replicaProbeArgv(replica, opts);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) return { ok: false, why: `docker exec failed: ${lastLine(r.stderr)}` };
+  const [status, version = ""] = r.stdout.trim().split(/\s+/);
+  return judge(Number(status), version, opts.expectedVersion);
+}
+
+/** GET on a fresh connection (a cutover closes Caddy's idle keep-alives); `ca` replaces the trusted roots. */
+function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.get(url, { agent: false, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => { body += c; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
+/** The internal CA's root from the gateway container, once it exists (Caddy makes it at start). */
+function internalCaRoot(container) {
+  const r = spawnSync("docker", ["exec", container, "cat", INTERNAL_CA_ROOT], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`cannot read ${INTERNAL_CA_ROOT} from ${container}: ${lastLine(r.stderr)}`);
+  return r.stdout;
+}
+
+async function probeGateway(opts) {
+  try {
+    const ca = opts.gatewayCaFrom ? (opts.ca ??= internalCaRoot(opts.gatewayCaFrom)) : undefined;
+    const get = (path) => httpGet(new URL(path, opts.gatewayUrl), { ca });
+    const health = await get(opts.healthPath);
+    const status = await get(opts.statusPath);
+    let version = "";
+    try { version = JSON.parse(status.body).version ?? ""; } catch { /* judged below */ }
+    return judge(health.status, String(version), opts.expectedVersion);
+  } catch (e) {
+    return { ok: false, why: `request failed: ${e.message}` };
+  }
+}
+
+function judge(status, version, expected) {
+  if (status !== 200) return { ok: false, why: `health answered ${status || "nothing"}` };
+  if (version !== expected) return { ok: false, why: `reports version "${version}", expected "${expected}"` };
+  return { ok: true };
+}
+
+async function runGate(opts, { probeOne = probeReplica, probeSvc = probeService, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {}) {
+  sleep ??= (s) => new Promise((r) => setTimeout(r, s * 1000));
+  const deadline = now() + opts.timeoutSeconds * 1000;
+  let streak = 0;
+  let round = 0;
+  let lastFailures = [];
+  while (now() < deadline) {
+    round += 1;
+    const failures = opts.service !== undefined ? probeSvc(opts) : [];
+    for (const replica of opts.replicas) {
+      const r = probeOne(replica, opts);
+      if (!r.ok) failures.push(`${replica}: ${r.why}`);
+    }
+    if (opts.gatewayUrl !== undefined) {
+      const gw = await probeGw(opts);
+      if (!gw.ok) failures.push(`gateway ${opts.gatewayUrl}: ${gw.why}`);
+    }
+    streak = failures.length === 0 ? streak + 1 : 0;
+    lastFailures = failures;
+    log(`health-gate: round ${round}: ${failures.length === 0 ? `pass (${streak}/${opts.attempts})` : `fail: ${failures.join("; ")}`}`);
+    if (streak >= opts.attempts) return true;
+    await sleep(opts.intervalSeconds);
+  }
+  log(`health-gate: FAILED after ${opts.timeoutSeconds}s: ${lastFailures.join("; ") || "not enough passing rounds in a row"}`);
+  return false;
+}
+
+if (require.main === module) {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`health-gate: ${e.message}`);
+    process.exit(64);
+  }
+  runGate(opts).then((ok) => process.exit(ok ? 0 : 1));
+}
+
+exports.serviceProbeArgv = serviceProbeArgv;
+exports.judgeService = judgeService;
+exports.replicaProbeArgv = replicaProbeArgv;
+exports.httpGet = httpGet;
+exports.judge = judge;
+exports.runGate = runGate;
+exports.INTERNAL_CA_ROOT = INTERNAL_CA_ROOT;
+exports.parseArgs = parseArgs;
+exports.REPLICA_PROBE_PY = REPLICA_PROBE_PY;
+exports.SERVICE_PROBE_PY = SERVICE_PROBE_PY;

@@ -1,0 +1,7 @@
+// The gates: what must hold before traffic moves (the replica gate) and after (the
+// health gate), the runtime interface they take, and the probes they share with the
+// API's Docker HEALTHCHECK.
+export * from "./apiRuntime";
+export * from "./commands";
+export * from "./healthGate";
+export { HTTP_PROBE_PY } from "./probes";

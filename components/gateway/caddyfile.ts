@@ -1,0 +1,151 @@
+// Renders the gateway's Caddyfile. Pure, and the same for every release: a Caddy starts
+// with it and is never reloaded by a rollout. Which replicas serve is what the name
+// UPSTREAM_DNS_NAME answers, decided by image/gateway-upstreams. A change of this
+// file starts a new Caddy beside the old one (gateway.ts). The strings the image's scripts
+// share with it are in image/gateway-constants (a test holds the two together).
+import { TaskflowConfig } from "../../config";
+
+export interface CaddyfileArgs {
+  gateway: TaskflowConfig["gateway"];
+  /** The API's port on every replica. */
+  apiPort: number;
+  /** Strict-Transport-Security on HTTPS responses (only with a domain). */
+  hsts: boolean;
+}
+
+/** The name the gateway's dnsmasq answers with the serving replicas (image/gateway-upstreams). */
+export const UPSTREAM_DNS_NAME = "upstreams.taskflow.internal";
+/** Where that dnsmasq listens, inside the gateway container. */
+export const UPSTREAM_RESOLVER_ADDRESS = "127.0.0.1";
+export const UPSTREAM_RESOLVER_PORT = 5353;
+export const UPSTREAM_RESOLVER = `${UPSTREAM_RESOLVER_ADDRESS}:${UPSTREAM_RESOLVER_PORT}`;
+
+/**
+ * Files private to each Caddy container (its own /run/gateway): Caddys share the edge's
+ * network namespace, so anything on a TCP port there could be the other Caddy's.
+ */
+export const GATEWAY_RUN_DIR = "/run/gateway";
+const CADDY_ADMIN_SOCKET = `${GATEWAY_RUN_DIR}/admin.sock`;
+export const CADDY_HEALTH_SOCKET = `${GATEWAY_RUN_DIR}/health.sock`;
+/** While GATEWAY_RUN_DIR/draining exists the Caddy answers `Connection: close` (image/gateway-proxy-init). */
+export const DRAINING_FILE_NAME = "draining";
+
+/** The Strict-Transport-Security value; includeSubDomains only when asked for (gateway.hstsIncludeSubdomains). */
+export function hstsValue(includeSubdomains: boolean): string {
+  return includeSubdomains ? "max-age=31536000; includeSubDomains" : "max-age=31536000";
+}
+
+export function renderCaddyfile(a: CaddyfileArgs): string {
+  const g = a.gateway;
+  const health = ["\thandle /__gateway/health {", '\t\trespond "ok" 200', "\t}"];
+  const global = [
+    "{",
+    `\tadmin unix/${CADDY_ADMIN_SOCKET}`,
+    // On a stop (or a reload by hand), in-flight requests get this long to finish.
+    `\tgrace_period ${g.gracePeriodSeconds}s`,
+  ];
+  if (g.domain === undefined) {
+    return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...draining, ...health, "\thandle {", ...proxy(a), "\t}", "}", "", ...privateHealth]);
+  }
+  // HTTPS: Caddy listens above 1024 (it runs without capabilities); Docker publishes
+  // hostPort -> listenPort and httpsHostPort -> httpsListenPort. The redirect is ours,
+  // not Caddy's, so it names the public port rather than the container's.
+  return lines([
+    ...global,
+    `\thttp_port ${g.listenPort}`,
+    `\thttps_port ${g.httpsListenPort}`,
+    "\tauto_https disable_redirects",
+    // No HTTP/3: Caddy would advertise it (alt-svc) on its container port, over UDP
+    // that Docker does not publish.
+    "\tservers {",
+    "\t\tprotocols h1 h2",
+    "\t}",
+    // Non-root: installing the internal CA into the container's trust store would fail.
+    ...(g.tls === "internal" ? ["\tskip_install_trust"] : []),
+    ...(g.acmeEmail ? [`\temail ${g.acmeEmail}`] : []),
+    "}",
+    "",
+    // Plain HTTP: the container health check, ACME HTTP-01 challenges (Caddy answers
+    // those before any route) and a permanent redirect for everything else.
+    `http://:${g.listenPort} {`,
+    ...draining,
+    ...health,
+    "\thandle {",
+    `\t\tredir https://{host}${httpsPortSuffix(g)}{uri} 308`,
+    "\t}",
+    "}",
+    "",
+    `${g.domain} {`,
+    ...(g.tls === "internal" ? ["\ttls internal"] : []),
+    ...(a.hsts ? [`\theader Strict-Transport-Security "${hstsValue(g.hstsIncludeSubdomains)}"`] : []),
+    ...draining,
+    ...health,
+    "\thandle {",
+    ...proxy(a),
+    "\t}",
+    "}",
+    "",
+    ...privateHealth,
+  ]);
+}
+
+// A draining Caddy closes each connection after its next response. Go's server closes
+// after the reply when the handler set `Connection: close` (go1.26 net/http/server.go:1343,
+// chunkWriter.writeHeader); over HTTP/2 it sends GOAWAY instead (h2_bundle.go:6692). The
+// file matcher stats the file on every request: a cheap syscall, and no config load.
+const draining = [
+  "\t@draining file {",
+  `\t\troot ${GATEWAY_RUN_DIR}`,
+  `\t\ttry_files /${DRAINING_FILE_NAME}`,
+  "\t}",
+  "\theader @draining Connection close",
+];
+
+// This Caddy's own health answer, on a unix socket in its own filesystem: the container
+// health check must reach this Caddy, not whichever one the kernel picks on the port.
+const privateHealth = [
+  "http:// {",
+  `\tbind unix/${CADDY_HEALTH_SOCKET}`,
+  '\trespond "ok" 200',
+  "}",
+];
+
+/** `:<port>` for a URL to the public HTTPS port, or nothing for 443. */
+export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {
+  return g.httpsHostPort === 443 ? "" : `:${g.httpsHostPort}`;
+}
+
+function proxy(a: CaddyfileArgs): string[] {
+  const g = a.gateway;
+  return [
+    "\t\treverse_proxy {",
+    // Looked up every second from the gateway's own dnsmasq, which answers with the
+    // replicas the last cutover chose that pass their health check now: a new upstream
+    // set never needs a config load, so no client connection is closed for it.
+    `\t\t\tdynamic a ${UPSTREAM_DNS_NAME} ${a.apiPort} {`,
+    `\t\t\t\tresolvers ${UPSTREAM_RESOLVER}`,
+    "\t\t\t\trefresh 1s",
+    "\t\t\t}",
+    // A removed container's address stops answering rather than refusing: dial briefly,
+    // then retry. Idle upstream connections close after 30 s, before the API's own
+    // keep-alive (75 s, app/gunicorn.conf.py) would: the gateway never sends a request on
+    // a connection the API is closing (caddyfile.go "keepalive" -> IdleConnTimeout).
+    "\t\t\ttransport http {",
+    "\t\t\t\tdial_timeout 1s",
+    "\t\t\t\tkeepalive 30s",
+    "\t\t\t}",
+    "\t\t\tlb_policy round_robin",
+    // A request whose upstream refuses the connection (stopping, crashed) is retried
+    // on another replica for this long instead of failing.
+    `\t\t\tlb_try_duration ${g.lbTryDurationSeconds}s`,
+    "\t\t\tlb_try_interval 100ms",
+    // Passive checks: a replica that fails a request is skipped for a while. (Active
+    // checks are gateway-upstreams' watch loop: Caddy 2.6 runs them only for static
+    // upstreams, healthchecks.go doActiveHealthCheckForAllHosts.)
+    "\t\t\tfail_duration 10s",
+    "\t\t\tunhealthy_status 5xx",
+    "\t\t}",
+  ];
+}
+
+const lines = (l: string[]) => [...l, ""].join("\n");

@@ -1,0 +1,138 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { TaskflowConfig } from "../../config";
+import { httpsPortSuffix, renderCaddyfile } from "./caddyfile";
+import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
+import { hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
+
+export interface GatewayArgs {
+  stack: string;
+  settings: TaskflowConfig["gateway"];
+  logging: TaskflowConfig["logging"];
+  edgeNetwork: pulumi.Input<string>;
+  /** The API's port on every replica (the Caddyfile's upstream port). */
+  apiPort: number;
+  /** Strict-Transport-Security on HTTPS responses. */
+  hsts: boolean;
+}
+
+const CADDYFILE = "/etc/caddy/Caddyfile";
+/** The edge runs dnsmasq and a shell loop: small, fixed limits. */
+const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
+/** Both containers' Docker health check timing. */
+const HEALTH_TIMING = { interval: seconds(5), timeout: seconds(3), retries: 3, startPeriod: seconds(2) };
+
+/**
+ * The stack's only published ports, in two kinds of container (image/):
+ *
+ * - the edge holds the network namespace, the host ports and the upstream set (dnsmasq
+ *   and gateway-upstreams). The Cutover runs `gateway-upstreams set` in it, with how to
+ *   probe the replicas. It changes only when what it holds changes (ports, bind address,
+ *   user), and then it is replaced stop-first: one host port, one holder.
+ * - Caddy runs in its own container inside the edge's namespace. Its Caddyfile is the
+ *   same for every release, so a rollout neither replaces nor reloads it. Any other
+ *   gateway change (Caddyfile, image, limits, TLS) replaces it start-first: the new
+ *   Caddy listens beside the old one on the same port (SO_REUSEPORT), passes its own
+ *   health check, and only then is the old one drained and stopped, so no client
+ *   connection is cut (image/gateway-proxy-init).
+ */
+export class Gateway extends pulumi.ComponentResource {
+  /** The edge: ports, network, upstream set. `docker exec` it for gateway-upstreams. */
+  public readonly container: docker.Container;
+  /** The Caddy serving now: TLS, headers, the reverse proxy. */
+  public readonly proxy: docker.Container;
+  public readonly configVolume: docker.Volume;
+  public readonly dataVolume?: docker.Volume;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("taskflow:docker:Gateway", name, {}, opts);
+    const s = args.settings;
+
+    // The upstream names the last cutover chose live here, so a restarted edge serves
+    // them again at once. No Caddy config is resumed from anywhere: a new Caddy starts
+    // with the Caddyfile rendered now.
+    this.configVolume = new docker.Volume(`${name}-config`, { labels: labels(args.stack, "gateway-config") }, { parent: this });
+    // With a domain: certificates, keys and the ACME account live here, so a new Caddy
+    // does not ask the CA again (and never hits its rate limits). Two Caddys share it
+    // during a replacement; Caddy's file storage locks what it writes.
+    this.dataVolume = s.domain === undefined ? undefined
+      : new docker.Volume(`${name}-certificates`, { labels: labels(args.stack, "gateway-certificates") }, { parent: this });
+
+    const ports = [{ internal: s.listenPort, external: s.hostPort, ip: s.bindAddress, protocol: "tcp" }];
+    if (s.domain !== undefined) ports.push({ internal: s.httpsListenPort, external: s.httpsHostPort, ip: s.bindAddress, protocol: "tcp" });
+
+    this.container = new docker.Container(`${name}-edge`, {
+      image: s.image,
+      user: s.user,
+      // image/gateway-edge-init: dnsmasq and the upstream watcher, restarted if they exit.
+      // How to probe the replicas comes with each cutover (gateway-upstreams set --port ...),
+      // so the edge has no per-release setting in its environment.
+      command: ["gateway-edge-init"],
+      volumes: [{ volumeName: this.configVolume.name, containerPath: "/config" }],
+      ports,
+      networksAdvanced: [{ name: args.edgeNetwork }],
+      // When the old Caddy closes its listener, connections queued on it move to the new
+      // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
+      sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+      healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, ...HEALTH_TIMING },
+      wait: true,
+      waitTimeout: 60,
+      labels: labels(args.stack, "gateway"),
+      ...limits(EDGE_LIMITS),
+      ...hardening(),
+      ...logOptions(args.logging),
+    }, {
+      parent: this,
+      // A host port cannot be held by two containers: the edge is replaced stop-first.
+      deleteBeforeReplace: true,
+      // The edge runs only dnsmasq and gateway-upstreams; a new gateway image is for
+      // Caddy, and replacing the edge for it would close the port. It reaches the edge
+      // when the edge is next replaced (RUNBOOK: "Upgrade the gateway edge").
+      ignoreChanges: ["image"],
+      dependsOn: [this.configVolume],
+    });
+
+    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
+    const stopSeconds = s.drainSeconds + s.gracePeriodSeconds + 5;
+    this.proxy = new docker.Container(`${name}-caddy`, {
+      image: s.image,
+      user: s.user,
+      // image/gateway-proxy-init: `caddy run` on CADDYFILE, drained on SIGTERM.
+      command: ["gateway-proxy-init"],
+      envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data", `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`],
+      networkMode: pulumi.interpolate`container:${this.container.id}`,
+      uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
+      ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
+      healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
+      wait: true,
+      waitTimeout: 60,
+      // Drain, then Caddy's own grace period for requests in flight, then a margin.
+      stopTimeout: stopSeconds,
+      destroyGraceSeconds: stopSeconds,
+      labels: labels(args.stack, "gateway-caddy"),
+      ...limits(s),
+      ...hardening(),
+      ...logOptions(args.logging),
+    }, {
+      parent: this,
+      // Start-first: the new Caddy is healthy (its own socket answers) before the old one
+      // is drained and deleted at the end of the update. Explicit, because pulumi-docker
+      // replaces containers delete-first by default.
+      deleteBeforeReplace: false,
+      // The provider cannot change these on a running container; a change must replace it.
+      replaceOnChanges: ["healthcheck", "tmpfs", "stopTimeout"],
+      dependsOn: [this.container, ...(this.dataVolume ? [this.dataVolume] : [])],
+    });
+
+    this.url = pulumi.output(gatewayUrl(s));
+    this.registerOutputs({ container: this.container, proxy: this.proxy, configVolume: this.configVolume, dataVolume: this.dataVolume, url: this.url });
+  }
+}
+
+/** Where clients reach the gateway: publicUrl, else https://<domain>[:port], else the local port. */
+export function gatewayUrl(s: TaskflowConfig["gateway"]): string {
+  if (s.publicUrl) return s.publicUrl;
+  if (s.domain) return `https://${s.domain}${httpsPortSuffix(s)}`;
+  return `http://127.0.0.1:${s.hostPort}`;
+}

@@ -1,0 +1,45 @@
+// Settings every TaskFlow container shares: labels that find (and clean up) a stack's
+// objects, bounded logs, and the least privilege a long-running service needs.
+import { LABELS } from "./labels";
+import * as docker from "@pulumi/docker";
+import { TaskflowConfig } from "../../config";
+import { dockerCpus } from "../../config/dockerCpus";
+
+
+export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
+  return [
+    { label: LABELS.stack, value: stack },
+    { label: LABELS.role, value: role },
+    { label: LABELS.managedBy, value: "pulumi" },
+  ];
+}
+
+export function logOptions(logging: TaskflowConfig["logging"]) {
+  return {
+    logDriver: "json-file",
+    logOpts: { "max-size": logging.maxSize, "max-file": String(logging.maxFiles) },
+  };
+}
+
+/** Limits as the docker provider wants them: memory in MB, cpus as the provider reads it back. */
+export function limits(l: { memoryMb: number; cpus: number }) {
+  return { memory: l.memoryMb, memorySwap: l.memoryMb, cpus: dockerCpus(l.cpus) };
+}
+
+/** Drop every capability, forbid privilege escalation (setuid binaries), restart on crash. */
+export function hardening(addCapabilities: string[] = []) {
+  return {
+    capabilities: { drops: ["ALL"], ...(addCapabilities.length ? { adds: addCapabilities } : {}) },
+    securityOpts: ["no-new-privileges:true"],
+    privileged: false,
+    restart: "unless-stopped",
+  };
+}
+
+/** Docker wants durations as Go strings ("5s"). */
+export const seconds = (n: number) => `${n}s`;
+
+/** The uid of a `uid[:gid]` user spec, for file ownership of uploads. */
+export function uidOf(user: string): string {
+  return user.split(":")[0];
+}
