@@ -3,8 +3,9 @@
 import * as docker from "@pulumi/docker";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./config";
+
 import { GitHubEnvironments, TaskflowStack } from "./components";
+import { loadConfig } from "./config";
 
 const config = loadConfig(pulumi.runtime.allConfig(), secretKeys());
 const stack = pulumi.getStack();
@@ -36,8 +37,10 @@ export const gatewayContainer = taskflow.gatewayContainer;
 function requireGithubToken(): pulumi.Output<string> {
   const token = process.env.GITHUB_TOKEN;
   if (!token) {
-    throw new Error("taskflow:github.enabled is true but GITHUB_TOKEN is not set: export a token with admin rights on " +
-      `${config.github.owner}/${config.github.repository} (pull requests from forks get no secrets, so they cannot preview this stack)`);
+    throw new Error(
+      "taskflow:github.enabled is true but GITHUB_TOKEN is not set: export a token with admin rights on " +
+        `${config.github.owner}/${config.github.repository} (pull requests from forks get no secrets, so they cannot preview this stack)`,
+    );
   }
   return pulumi.secret(token);
 }

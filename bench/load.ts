@@ -10,7 +10,15 @@ export function traceLoad(port: number, connections: number, maxSeconds: number)
   return { trace: load.trace, stop: load.stop };
 }
 
-export interface WindowStats { requests: number; non2xx: number; errors: number; timeouts: number; p50: number; p99: number; max: number }
+export interface WindowStats {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 export function windowStats(trace: LoadTrace, from: number, to: number): WindowStats {
   const r = report(trace, from, to);

@@ -9,8 +9,18 @@ import * as tls from "node:tls";
 
 export type FailureKind = "reset" | "eof" | "refused" | "timeout" | "other";
 
-export interface Sample { t: number; ms: number; status: number; method: "GET" | "POST" }
-export interface Failure { t: number; kind: FailureKind; code: string; method: "GET" | "POST" }
+export interface Sample {
+  t: number;
+  ms: number;
+  status: number;
+  method: "GET" | "POST";
+}
+export interface Failure {
+  t: number;
+  kind: FailureKind;
+  code: string;
+  method: "GET" | "POST";
+}
 
 export interface StrictTrace {
   samples: Sample[];
@@ -67,7 +77,12 @@ export function startStrictLoad(o: StrictLoadOptions) {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const runId = o.runId ?? `load-${process.pid}-${Date.now()}`;
   let stopping = false;
-  const deadline = setTimeout(() => { stopping = true; }, (o.maxSeconds ?? 180) * 1000);
+  const deadline = setTimeout(
+    () => {
+      stopping = true;
+    },
+    (o.maxSeconds ?? 180) * 1000,
+  );
   const host = o.tls ? `${o.tls.servername}:${o.port}` : `127.0.0.1:${o.port}`;
 
   const connection = async (index: number) => {
@@ -80,8 +95,10 @@ export function startStrictLoad(o: StrictLoadOptions) {
       const method = post ? "POST" : "GET";
       const body = post ? JSON.stringify({ title }) : "";
       const path = post ? (o.postPath ?? "/api/v1/tasks") : (o.path ?? "/api/v1/status");
-      const head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: taskflow-strict-client\r\n` +
-        (post ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : "") + "\r\n";
+      const head =
+        `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: taskflow-strict-client\r\n` +
+        (post ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : "") +
+        "\r\n";
       const start = Date.now();
       const r = await conn.exchange(head + body);
       if ("status" in r) {
@@ -97,7 +114,12 @@ export function startStrictLoad(o: StrictLoadOptions) {
   return {
     trace,
     runId,
-    stop: async (): Promise<StrictTrace> => { stopping = true; await all; clearTimeout(deadline); return trace; },
+    stop: async (): Promise<StrictTrace> => {
+      stopping = true;
+      await all;
+      clearTimeout(deadline);
+      return trace;
+    },
   };
 }
 
@@ -113,7 +135,10 @@ class Connection {
   private buf: Buffer = Buffer.alloc(0);
   private pending?: { resolve: (o: Outcome) => void; timer: NodeJS.Timeout };
 
-  constructor(private o: StrictLoadOptions, private timeoutMs: number) {}
+  constructor(
+    private o: StrictLoadOptions,
+    private timeoutMs: number,
+  ) {}
 
   exchange(request: string): Promise<Outcome> {
     return new Promise((resolve) => {
@@ -131,7 +156,13 @@ class Connection {
 
   private open(): net.Socket {
     const socket = this.o.tls
-      ? tls.connect({ host: "127.0.0.1", port: this.o.port, servername: this.o.tls.servername, ca: this.o.tls.ca, rejectUnauthorized: this.o.tls.ca !== undefined })
+      ? tls.connect({
+          host: "127.0.0.1",
+          port: this.o.port,
+          servername: this.o.tls.servername,
+          ca: this.o.tls.ca,
+          rejectUnauthorized: this.o.tls.ca !== undefined,
+        })
       : net.connect({ host: "127.0.0.1", port: this.o.port });
     socket.setNoDelay(true);
     this.buf = Buffer.alloc(0);
@@ -191,7 +222,9 @@ export function report(trace: StrictTrace, from = -Infinity, to = Infinity): Str
     errors: failures.length - byKind.timeout,
     timeouts: byKind.timeout,
     byKind,
-    p50: q(0.5), p99: q(0.99), max: ms.at(-1) ?? 0,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: ms.at(-1) ?? 0,
     created: trace.created.length,
   };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../config";
 import { parseImageRef, versionOf } from "../config/imageRef";
 import { Api, SWARM_CHECK, SwarmApi } from "./api";
@@ -39,36 +40,88 @@ export class TaskflowStack extends pulumi.ComponentResource {
 
     const swarm = c.runtime === "swarm";
     // Swarm: refuse before anything exists unless docker.host is a manager on the data node.
-    const swarmCheck = swarm ? [hostCommand(`${name}-swarm-check`, {
-      argv: ["node", SWARM_CHECK, "--data-label", c.swarm.dataNodeLabel], dockerHost,
-    }, { parent: this })] : [];
+    const swarmCheck = swarm
+      ? [
+          hostCommand(
+            `${name}-swarm-check`,
+            {
+              argv: ["node", SWARM_CHECK, "--data-label", c.swarm.dataNodeLabel],
+              dockerHost,
+            },
+            { parent: this },
+          ),
+        ]
+      : [];
 
     const networks = new Networks(`${name}-network`, { stack, overlay: swarm, dependsOn: swarmCheck }, { parent: this });
-    const postgres = new Postgres(`${name}-postgres`, {
-      stack, settings: c.postgres, logging: c.logging, internalNetwork: networks.internal.name, protectData: c.protectData,
-    }, { parent: this });
-    const redis = new Redis(`${name}-redis`, {
-      stack, settings: c.redis, logging: c.logging, internalNetwork: networks.internal.name, protectData: c.protectData,
-    }, { parent: this });
+    const postgres = new Postgres(
+      `${name}-postgres`,
+      {
+        stack,
+        settings: c.postgres,
+        logging: c.logging,
+        internalNetwork: networks.internal.name,
+        protectData: c.protectData,
+      },
+      { parent: this },
+    );
+    const redis = new Redis(
+      `${name}-redis`,
+      {
+        stack,
+        settings: c.redis,
+        logging: c.logging,
+        internalNetwork: networks.internal.name,
+        protectData: c.protectData,
+      },
+      { parent: this },
+    );
 
     const beforeMigration: pulumi.Resource[] = [postgres.container, redis.container];
     if (c.backup.enabled) {
-      const backup = new Backup(`${name}-backup`, {
-        postgresContainer: postgres.container.name, image: c.image, keep: c.backup.keep, dockerHost, dependsOn: [postgres.container],
-      }, { parent: this });
+      const backup = new Backup(
+        `${name}-backup`,
+        {
+          postgresContainer: postgres.container.name,
+          image: c.image,
+          keep: c.backup.keep,
+          dockerHost,
+          dependsOn: [postgres.container],
+        },
+        { parent: this },
+      );
       beforeMigration.push(backup.command);
     }
 
     const apiArgs = {
-      stack, image: c.image, version, settings: c.api, logging: c.logging, environment: c.environment,
-      edgeNetwork: networks.edge.name, internalNetwork: networks.internal.name,
-      databaseUrl: postgres.databaseUrl, redisUrl: redis.url, dockerHost, migrationDependsOn: beforeMigration,
-      secretKey: generatedPassword(`${name}-api-secret-key`, 48, this), stableImage: c.postgres.image,
+      stack,
+      image: c.image,
+      version,
+      settings: c.api,
+      logging: c.logging,
+      environment: c.environment,
+      edgeNetwork: networks.edge.name,
+      internalNetwork: networks.internal.name,
+      databaseUrl: postgres.databaseUrl,
+      redisUrl: redis.url,
+      dockerHost,
+      migrationDependsOn: beforeMigration,
+      secretKey: generatedPassword(`${name}-api-secret-key`, 48, this),
+      stableImage: c.postgres.image,
     };
 
-    const gateway = new Gateway(`${name}-gateway`, {
-      stack, settings: c.gateway, logging: c.logging, edgeNetwork: networks.edge.name, apiPort: c.api.port, hsts,
-    }, { parent: this });
+    const gateway = new Gateway(
+      `${name}-gateway`,
+      {
+        stack,
+        settings: c.gateway,
+        logging: c.logging,
+        edgeNetwork: networks.edge.name,
+        apiPort: c.api.port,
+        hsts,
+      },
+      { parent: this },
+    );
 
     // The API under either runtime: N named replicas, or a swarm service's tasks.
     const api: Api | SwarmApi = swarm
@@ -78,28 +131,50 @@ export class TaskflowStack extends pulumi.ComponentResource {
     // Docker reported each new replica healthy once; before any traffic moves, they must
     // stay healthy and report the new version `attempts` rounds in a row. (Swarm: every
     // task reports the new version, which also catches an update swarm rolled back.)
-    const replicaGate = new HealthGate(`${name}-replica-gate`, {
-      expectedVersion: version, runtime: api,
-      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [],
-    }, { parent: this });
+    const replicaGate = new HealthGate(
+      `${name}-replica-gate`,
+      {
+        expectedVersion: version,
+        runtime: api,
+        api: c.api,
+        gate: c.healthGate,
+        dockerHost,
+        dependsOn: [],
+      },
+      { parent: this },
+    );
 
-    const cutover = new Cutover(`${name}-cutover`, {
-      gatewayContainer: gateway.container.name, gatewayId: gateway.container.id, runtime: api,
-      probe: { port: c.api.port, healthPath: c.api.healthPath, intervalSeconds: c.gateway.healthIntervalSeconds },
-      dockerHost,
-      dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
-    }, { parent: this });
+    const cutover = new Cutover(
+      `${name}-cutover`,
+      {
+        gatewayContainer: gateway.container.name,
+        gatewayId: gateway.container.id,
+        runtime: api,
+        probe: { port: c.api.port, healthPath: c.api.healthPath, intervalSeconds: c.gateway.healthIntervalSeconds },
+        dockerHost,
+        dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
+      },
+      { parent: this },
+    );
 
     // After the cutover: what clients reach through the gateway is the new version.
-    new HealthGate(`${name}-health-gate`, {
-      gatewayUrl: gateway.url,
-      gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
-      // A new Caddy (Caddyfile or image change) is healthy on its own socket; this checks
-      // requests through the port before the old Caddy is deleted at the end of the update.
-      gatewayProxyId: gateway.proxy.id,
-      expectedVersion: version, runtime: api,
-      api: c.api, gate: c.healthGate, dockerHost, dependsOn: [cutover.command, gateway.proxy],
-    }, { parent: this });
+    new HealthGate(
+      `${name}-health-gate`,
+      {
+        gatewayUrl: gateway.url,
+        gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
+        // A new Caddy (Caddyfile or image change) is healthy on its own socket; this checks
+        // requests through the port before the old Caddy is deleted at the end of the update.
+        gatewayProxyId: gateway.proxy.id,
+        expectedVersion: version,
+        runtime: api,
+        api: c.api,
+        gate: c.healthGate,
+        dockerHost,
+        dependsOn: [cutover.command, gateway.proxy],
+      },
+      { parent: this },
+    );
 
     this.url = gateway.url;
     this.image = pulumi.output(c.image);
@@ -110,8 +185,14 @@ export class TaskflowStack extends pulumi.ComponentResource {
     this.cacheHost = redis.host;
     this.gatewayContainer = gateway.container.name;
     this.registerOutputs({
-      url: this.url, image: this.image, version: this.version, replicaNames: this.replicaNames, apiService: this.apiService,
-      databaseHost: this.databaseHost, cacheHost: this.cacheHost, gatewayContainer: this.gatewayContainer,
+      url: this.url,
+      image: this.image,
+      version: this.version,
+      replicaNames: this.replicaNames,
+      apiService: this.apiService,
+      databaseHost: this.databaseHost,
+      cacheHost: this.cacheHost,
+      gatewayContainer: this.gatewayContainer,
     });
   }
 }

@@ -3,6 +3,7 @@
 // Pure: config/writeConfigDocs.ts (`npm run docs:config`) writes the block into
 // README.md, and tests/unit/config-docs.test.ts fails when README's copy is stale.
 import { z } from "zod";
+
 import { objectShape } from "./load";
 import { configSchema, hasComputedDefault } from "./schema";
 
@@ -46,7 +47,11 @@ export function showValue(value: unknown): string {
   if (typeof value === "string") return code(value);
   if (Array.isArray(value)) return code(`[${value.map(String).join(", ")}]`);
   if (value !== null && typeof value === "object") {
-    return code(`{${Object.entries(value).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`);
+    return code(
+      `{${Object.entries(value)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(", ")}}`,
+    );
   }
   throw new Error(`no rendering for default ${JSON.stringify(value)}`);
 }

@@ -1,9 +1,10 @@
 // Field builders for the config schema. Each carries one "expected ..." sentence that
 // becomes the error message, so every error names what a valid value looks like.
 import { z } from "zod";
+
+import { dockerCpus } from "./dockerCpus";
 import { isPinned, parseImageRef } from "./imageRef";
 import { rootUserProblem } from "./userSpec";
-import { dockerCpus } from "./dockerCpus";
 
 export const intBetween = (min: number, max: number) => {
   const error = `a whole number from ${min} to ${max}`;
@@ -31,8 +32,10 @@ export const port = () => intBetween(1, 65535);
 export const urlPath = () => {
   // `//host/x` is a network-path reference: the gate would probe another host.
   const error = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
-  return z.string({ error }).max(256, { error })
-    .regex(/^\/(?!\/)[A-Za-z0-9._~\/-]*$/, { error })
+  return z
+    .string({ error })
+    .max(256, { error })
+    .regex(/^\/(?!\/)[A-Za-z0-9._~/-]*$/, { error })
     .refine((p) => !p.includes("//") && !p.split("/").includes(".."), { error });
 };
 

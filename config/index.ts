@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, rawConfig, toPulumiConfig, NAMESPACE } from "./load";
 export type { StackFileConfig } from "./load";
-export { configSchema } from "./schema";
+export { ConfigError, loadConfig, NAMESPACE, rawConfig, toPulumiConfig } from "./load";
 export type { TaskflowConfig } from "./schema";
+export { configSchema } from "./schema";

@@ -2,14 +2,17 @@
 // lists every bad key with its value and what was expected. Runs before any resource
 // is registered, so bad config never creates or deletes anything.
 import { z } from "zod";
+
 import { configSchema, TaskflowConfig } from "./schema";
 
 export const NAMESPACE = "taskflow";
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
-    super(`Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-      problems.map((p) => `  - ${p}`).join("\n"));
+    super(
+      `Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
     this.name = "ConfigError";
   }
 }
@@ -63,7 +66,9 @@ export function loadConfig(all: Record<string, string>, secretKeys: readonly str
   const problems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describe(issue, raw, secret));
   for (const key of SECRET_ONLY_KEYS) {
     if (raw[key] !== undefined && !secret.has(key)) {
-      problems.push(`${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --secret --path ${key}.<environment>.<NAME> <value>\``);
+      problems.push(
+        `${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --secret --path ${key}.<environment>.<NAME> <value>\``,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -75,8 +80,10 @@ function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret:
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => {
       const keyPath = [...path, k];
-      return `${keyName(keyPath)}: unknown key (got ${show(valueAt(raw, keyPath), keyPath, secret)}); ` +
-        `expected one of: ${knownKeys(path).join(", ")}`;
+      return (
+        `${keyName(keyPath)}: unknown key (got ${show(valueAt(raw, keyPath), keyPath, secret)}); ` +
+        `expected one of: ${knownKeys(path).join(", ")}`
+      );
     });
   }
   if (issue.code === "invalid_key") {

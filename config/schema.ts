@@ -5,20 +5,21 @@
 // `.optional()`); the README's config table is rendered from them (config/configDocs.ts,
 // `npm run docs:config`).
 import { z } from "zod";
+
 import {
   bool,
   commandArgv,
+  cpuLimit,
   digestExpectation,
   hasDigest,
+  hostname,
   identifier,
   imageRef,
   intBetween,
   isPinnedRef,
-  cpuLimit,
   pinnedExpectation,
   port,
   sizeWithUnit,
-  hostname,
   urlPath,
   userSpec,
 } from "./fields";
@@ -44,8 +45,25 @@ export const hasComputedDefault = (schema: z.ZodType): boolean => z.globalRegist
  * as its version, which the gates check: a stack file must not fake it); `api.env` may
  * not set them.
  */
-export const RESERVED_ENV = ["APP_VERSION", "DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE", "SECRET_KEY", "SECRET_KEY_FILE",
-  "PORT", "TASKFLOW_VERSION", "TASKFLOW_ENV", "GRACEFUL_TIMEOUT", "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP"];
+export const RESERVED_ENV = [
+  "APP_VERSION",
+  "DATABASE_URL",
+  "DATABASE_URL_FILE",
+  "REDIS_URL",
+  "REDIS_URL_FILE",
+  "SECRET_KEY",
+  "SECRET_KEY_FILE",
+  "PORT",
+  "TASKFLOW_VERSION",
+  "TASKFLOW_ENV",
+  "GRACEFUL_TIMEOUT",
+  "PATH",
+  "HOME",
+  "LD_PRELOAD",
+  "LD_LIBRARY_PATH",
+  "PYTHONPATH",
+  "PYTHONSTARTUP",
+];
 
 // What the status endpoint reports and the gates compare: one line, no shell or path characters.
 const VERSION_ERROR = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
@@ -57,30 +75,50 @@ const apiSchema = z
   .strictObject({
     replicas: intBetween(1, 20).default(2).describe("API replicas, 1–20"),
     port: port().default(8000).describe("the port the API listens on in each replica (its `PORT`)"),
-    healthPath: urlPath().default("/health").describe("the API's health endpoint: Docker's HEALTHCHECK, Caddy's checks and the gates request it"),
-    statusPath: urlPath().default("/api/v1/status").describe("the status endpoint; it must return JSON `{\"version\": …}`, which the gates compare with the version being deployed (`api.version`)"),
-    version: computedDefault(z.string({ error: VERSION_ERROR }).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, { error: VERSION_ERROR }).optional())
-      .describe("the version the status endpoint must report; defaults to the image tag; required for a digest-only image"),
+    healthPath: urlPath()
+      .default("/health")
+      .describe("the API's health endpoint: Docker's HEALTHCHECK, Caddy's checks and the gates request it"),
+    statusPath: urlPath()
+      .default("/api/v1/status")
+      .describe(
+        'the status endpoint; it must return JSON `{"version": …}`, which the gates compare with the version being deployed (`api.version`)',
+      ),
+    version: computedDefault(
+      z
+        .string({ error: VERSION_ERROR })
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, { error: VERSION_ERROR })
+        .optional(),
+    ).describe("the version the status endpoint must report; defaults to the image tag; required for a digest-only image"),
     user: userSpec().default("10001:10001").describe("uid:gid the API runs as; never root"),
     ...limits(512, 1, "each API replica"),
     readOnlyRootFilesystem: bool().default(true).describe("a read-only root filesystem, with a 64 MB tmpfs on /tmp"),
     waitTimeoutSeconds: intBetween(10, 1800).default(120).describe("how long a new replica may take to become healthy"),
     destroyGraceSeconds: intBetween(0, 600).default(30).describe("SIGTERM, then this long to drain before SIGKILL"),
-    migrationCommand: commandArgv().default(["alembic", "upgrade", "head"]).describe("run once in the new image before any new replica starts"),
+    migrationCommand: commandArgv()
+      .default(["alembic", "upgrade", "head"])
+      .describe("run once in the new image before any new replica starts"),
     healthcheck: z
       .strictObject({
         intervalSeconds: intBetween(1, 300).default(5).describe("the Docker HEALTHCHECK's interval (on the same path as Caddy's checks)"),
         timeoutSeconds: intBetween(1, 60).default(3).describe("the Docker HEALTHCHECK's timeout for one check"),
         retries: intBetween(1, 10).default(3).describe("failed Docker HEALTHCHECKs in a row before a replica is unhealthy"),
-        startPeriodSeconds: intBetween(0, 600).default(10).describe("the Docker HEALTHCHECK's start period, in which failures do not count"),
+        startPeriodSeconds: intBetween(0, 600)
+          .default(10)
+          .describe("the Docker HEALTHCHECK's start period, in which failures do not count"),
       })
       .prefault({}),
     env: z
       .record(
-        z.string()
+        z
+          .string()
           .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "environment variable names: A-Z, 0-9 and _" })
-          .refine((k) => !RESERVED_ENV.includes(k), { error: `a name the program does not set itself (reserved: ${RESERVED_ENV.join(", ")})` }),
-        z.string({ error: "a string value" }).max(4096, { error: "a value of at most 4096 characters" })
+          .refine((k) => !RESERVED_ENV.includes(k), {
+            error: `a name the program does not set itself (reserved: ${RESERVED_ENV.join(", ")})`,
+          }),
+        z
+          .string({ error: "a string value" })
+          .max(4096, { error: "a value of at most 4096 characters" })
+          // eslint-disable-next-line no-control-regex -- refusing control characters is the point
           .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: "a single-line value without control characters" }),
         { error: "a map of NAME: value" },
       )
@@ -89,37 +127,61 @@ const apiSchema = z
   })
   .prefault({});
 
-const gatewaySchema = z
-  .strictObject({
-    image: imageRef().describe("a Caddy 2 image with the `components/gateway/image` scripts, `wget`, `curl` and a uid 1000 user"),
-    hostPort: port().default(8080).describe("the one published HTTP port (held by the edge: a change replaces it stop-first)"),
-    bindAddress: z.ipv4({ error: "an IPv4 address to publish on, e.g. 0.0.0.0 or 127.0.0.1" }).default("0.0.0.0")
-      .describe("the host address the published ports bind to (`127.0.0.1`: this host only)"),
-    listenPort: intBetween(1025, 65535).default(8080).describe("Caddy's HTTP port in the container: above 1024 so it runs without root"),
-    user: userSpec().default("1000:1000").describe("uid:gid Caddy runs as; never root"),
-    ...limits(256, 0.5, "the gateway"),
-    lbTryDurationSeconds: intBetween(1, 60).default(5).describe("how long Caddy retries a request on another replica (`lb_try_duration`)"),
-    healthIntervalSeconds: intBetween(1, 60).default(2).describe("interval of the gateway's replica health checks (sent with each cutover)"),
-    gracePeriodSeconds: intBetween(0, 300).default(10).describe("Caddy's grace for requests in flight when it stops"),
-    // The replaced Caddy's drain is components/gateway/image/gateway-proxy-init.
-    drainSeconds: intBetween(1, 60).default(3)
-      .describe("how long a Caddy that a configuration change replaces answers `Connection: close` before it stops: long enough for every busy keep-alive client to send one more request"),
-    publicUrl: computedDefault(z.url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
-      .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { error: PUBLIC_URL_ERROR }).optional())
-      .describe("where the health gate reaches the gateway; defaults to `https://<domain>` (plus `:<httpsHostPort>` unless 443) with a domain, " +
-        "else `http://127.0.0.1:<hostPort>`; required for a remote `docker.host` without a domain"),
-    domain: hostname().optional()
-      .describe("serve this host name over HTTPS (Caddy's automatic HTTPS, certificates on a volume); without it, plain HTTP; **required in production**"),
-    tls: z.enum(["acme", "internal"], { error: "acme (a public CA) or internal (Caddy's own CA)" }).default("acme")
-      .describe("`acme`: a public CA such as Let's Encrypt or ZeroSSL (ports 80/443 must reach the host); `internal`: Caddy's own CA (rehearsals, closed networks; refused in production)"),
-    acmeEmail: z.email({ error: "an e-mail address for the CA's expiry notices" }).optional().describe("an e-mail address for the CA's expiry notices"),
-    httpsHostPort: port().default(443).describe("the published HTTPS port (not `gateway.hostPort`)"),
-    httpsListenPort: intBetween(1025, 65535).default(8443).describe("Caddy's HTTPS port in the container (not `gateway.listenPort`)"),
-    hsts: computedDefault(bool().optional())
-      .describe("`Strict-Transport-Security: max-age=31536000` on HTTPS responses; defaults to on in production only"),
-    hstsIncludeSubdomains: bool().default(false)
-      .describe("add `includeSubDomains` to HSTS; opt-in, because browsers then refuse plain HTTP on every subdomain (staging or previews under the production domain)"),
-  });
+const gatewaySchema = z.strictObject({
+  image: imageRef().describe("a Caddy 2 image with the `components/gateway/image` scripts, `wget`, `curl` and a uid 1000 user"),
+  hostPort: port().default(8080).describe("the one published HTTP port (held by the edge: a change replaces it stop-first)"),
+  bindAddress: z
+    .ipv4({ error: "an IPv4 address to publish on, e.g. 0.0.0.0 or 127.0.0.1" })
+    .default("0.0.0.0")
+    .describe("the host address the published ports bind to (`127.0.0.1`: this host only)"),
+  listenPort: intBetween(1025, 65535).default(8080).describe("Caddy's HTTP port in the container: above 1024 so it runs without root"),
+  user: userSpec().default("1000:1000").describe("uid:gid Caddy runs as; never root"),
+  ...limits(256, 0.5, "the gateway"),
+  lbTryDurationSeconds: intBetween(1, 60).default(5).describe("how long Caddy retries a request on another replica (`lb_try_duration`)"),
+  healthIntervalSeconds: intBetween(1, 60).default(2).describe("interval of the gateway's replica health checks (sent with each cutover)"),
+  gracePeriodSeconds: intBetween(0, 300).default(10).describe("Caddy's grace for requests in flight when it stops"),
+  // The replaced Caddy's drain is components/gateway/image/gateway-proxy-init.
+  drainSeconds: intBetween(1, 60)
+    .default(3)
+    .describe(
+      "how long a Caddy that a configuration change replaces answers `Connection: close` before it stops: long enough for every busy keep-alive client to send one more request",
+    ),
+  publicUrl: computedDefault(
+    z
+      .url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+      .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { error: PUBLIC_URL_ERROR })
+      .optional(),
+  ).describe(
+    "where the health gate reaches the gateway; defaults to `https://<domain>` (plus `:<httpsHostPort>` unless 443) with a domain, " +
+      "else `http://127.0.0.1:<hostPort>`; required for a remote `docker.host` without a domain",
+  ),
+  domain: hostname()
+    .optional()
+    .describe(
+      "serve this host name over HTTPS (Caddy's automatic HTTPS, certificates on a volume); without it, plain HTTP; **required in production**",
+    ),
+  tls: z
+    .enum(["acme", "internal"], { error: "acme (a public CA) or internal (Caddy's own CA)" })
+    .default("acme")
+    .describe(
+      "`acme`: a public CA such as Let's Encrypt or ZeroSSL (ports 80/443 must reach the host); `internal`: Caddy's own CA (rehearsals, closed networks; refused in production)",
+    ),
+  acmeEmail: z
+    .email({ error: "an e-mail address for the CA's expiry notices" })
+    .optional()
+    .describe("an e-mail address for the CA's expiry notices"),
+  httpsHostPort: port().default(443).describe("the published HTTPS port (not `gateway.hostPort`)"),
+  httpsListenPort: intBetween(1025, 65535).default(8443).describe("Caddy's HTTPS port in the container (not `gateway.listenPort`)"),
+  hsts: computedDefault(bool().optional()).describe(
+    "`Strict-Transport-Security: max-age=31536000` on HTTPS responses; defaults to on in production only",
+  ),
+  hstsIncludeSubdomains: bool()
+    .default(false)
+    .describe(
+      "add `includeSubDomains` to HSTS; opt-in, because browsers then refuse plain HTTP on every subdomain (staging or previews under the production domain)",
+    ),
+});
 
 const postgresSchema = z.strictObject({
   image: imageRef().describe("a Postgres image honoring the official image's env contract"),
@@ -134,23 +196,32 @@ const redisSchema = z.strictObject({
   image: imageRef().describe("the Redis image"),
   maxmemoryMb: intBetween(16, 131072).default(256).describe("Redis's `maxmemory`, in MB (`redis.memoryMb` must be at least 25% above it)"),
   maxmemoryPolicy: z
-    .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], {
-      error: "a Redis maxmemory-policy such as allkeys-lru or noeviction",
-    })
+    .enum(
+      ["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"],
+      {
+        error: "a Redis maxmemory-policy such as allkeys-lru or noeviction",
+      },
+    )
     .default("allkeys-lru")
     .describe("Redis's `maxmemory-policy`: what it evicts at `maxmemoryMb`"),
   appendonly: bool().default(true).describe("Redis's append-only file (writes survive a restart)"),
   passwordLength: intBetween(16, 128).default(32).describe("length of the generated Redis password"),
   runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the redis user of the official image"),
-  ...limits(384, 0.5, "the Redis container",
-    ": at least 25% above `redis.maxmemoryMb` (Redis's own overhead), or the kernel kills Redis before it evicts"),
+  ...limits(
+    384,
+    0.5,
+    "the Redis container",
+    ": at least 25% above `redis.maxmemoryMb` (Redis's own overhead), or the kernel kills Redis before it evicts",
+  ),
 });
 
 const healthGateSchema = z
   .strictObject({
     attempts: intBetween(1, 50).default(3).describe("K: the gate passes after K passing rounds in a row"),
     intervalSeconds: intBetween(1, 60).default(2).describe("the pause between the gate's rounds"),
-    timeoutSeconds: intBetween(5, 1800).default(120).describe("the K rounds must pass within this (at least `attempts` × `intervalSeconds`)"),
+    timeoutSeconds: intBetween(5, 1800)
+      .default(120)
+      .describe("the K rounds must pass within this (at least `attempts` × `intervalSeconds`)"),
   })
   .prefault({});
 
@@ -170,19 +241,19 @@ const loggingSchema = z
 
 // tcp:// is refused: the program passes no TLS settings, and a Docker engine on plain
 // TCP is root on its host for anyone who can reach the port. ssh:// is the remote way.
-const DOCKER_HOST_ERROR = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
+const DOCKER_HOST_ERROR =
+  "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
 // The host starts with a letter or digit: `ssh://u@-oProxyCommand=...` would reach ssh as an option.
-const DOCKER_HOST = /^(unix:\/\/\/[A-Za-z0-9._\/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:(\d{1,5}))?)$/;
+const DOCKER_HOST = /^(unix:\/\/\/[A-Za-z0-9._/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:(\d{1,5}))?)$/;
 export const isDockerHost = (v: string) => {
   const m = DOCKER_HOST.exec(v);
   return m !== null && (m[3] === undefined || (Number(m[3]) >= 1 && Number(m[3]) <= 65535));
 };
-const dockerHostField = () => z
-  .string({ error: DOCKER_HOST_ERROR })
-  .refine(isDockerHost, { error: DOCKER_HOST_ERROR });
+const dockerHostField = () => z.string({ error: DOCKER_HOST_ERROR }).refine(isDockerHost, { error: DOCKER_HOST_ERROR });
 const dockerSchema = z
   .strictObject({
-    host: dockerHostField().default("unix:///var/run/docker.sock")
+    host: dockerHostField()
+      .default("unix:///var/run/docker.sock")
       .describe("Docker host for the provider and every command (`ssh://user@host` works; `tcp://` is refused)"),
   })
   .prefault({});
@@ -216,7 +287,10 @@ const GITHUB_LOGIN = /^[A-Za-z0-9-]{1,39}$/;
 // GitHub secret and variable names: what GitHub accepts.
 const githubName = () => {
   const error = "a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_";
-  return z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error }).refine((n) => !/^GITHUB_/i.test(n), { error });
+  return z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error })
+    .refine((n) => !/^GITHUB_/i.test(n), { error });
 };
 
 // The GitHub side of the release path, owned by the production stack: the staging,
@@ -224,29 +298,52 @@ const githubName = () => {
 // secrets and variables, and branch protection on main.
 const githubSchema = z
   .strictObject({
-    enabled: bool().default(false)
+    enabled: bool()
+      .default(false)
       .describe("production stack only: declares the GitHub side of the release path (the four environments, rulesets on main)"),
-    owner: z.string({ error: "a GitHub user or organization name" }).regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" }).optional()
-      .describe("the repository's owner, required when `github.enabled` is true; the token comes from `GITHUB_TOKEN` (a missing token fails in one line, before anything is created)"),
-    repository: z.string({ error: "a repository name" }).regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" }).optional()
+    owner: z
+      .string({ error: "a GitHub user or organization name" })
+      .regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" })
+      .optional()
+      .describe(
+        "the repository's owner, required when `github.enabled` is true; the token comes from `GITHUB_TOKEN` (a missing token fails in one line, before anything is created)",
+      ),
+    repository: z
+      .string({ error: "a repository name" })
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" })
+      .optional()
       .describe("the repository's name, required when `github.enabled` is true"),
     reviewers: z
       .strictObject({
-        users: z.array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" }).default([])
-          .describe("production's required reviewers by login (1 to 6 users and teams in all), resolved to ids; self-review refused, no admin bypass"),
-        teams: z.array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" }).default([])
+        users: z
+          .array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" })
+          .default([])
+          .describe(
+            "production's required reviewers by login (1 to 6 users and teams in all), resolved to ids; self-review refused, no admin bypass",
+          ),
+        teams: z
+          .array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" })
+          .default([])
           .describe("production's required reviewers by team slug (1 to 6 users and teams in all), resolved to ids"),
       })
       .prefault({}),
     waitTimerMinutes: intBetween(0, 43200).default(0).describe("production wait timer, 0–43200"),
-    requiredChecks: z.array(z.string().regex(/^[^\u0000-\u001f\u007f]{1,255}$/), { error: REQUIRED_CHECKS_ERROR })
+    requiredChecks: z
+      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+      .array(z.string().regex(/^[^\u0000-\u001f\u007f]{1,255}$/), { error: REQUIRED_CHECKS_ERROR })
       .min(1, { error: REQUIRED_CHECKS_ERROR })
       .default(["test", "image", "preview (staging)", "preview (production)"])
       .describe("status checks main requires (the CI and preview workflow jobs' check names)"),
-    variables: perEnvironment(z.string({ error: "a string value" })).superRefine(dockerHostVariables)
+    variables: perEnvironment(z.string({ error: "a string value" }))
+      .superRefine(dockerHostVariables)
       .describe("environment variables per GitHub environment, `NAME: value` (`DOCKER_HOST`, `PUBLIC_URL`, …)"),
-    tagCommitter: z.string().regex(GITHUB_LOGIN, { error: "a GitHub login" }).optional()
-      .describe("the deploy bot login, whose token commits the deployed tag to `Pulumi.<stack>.yaml`: the one bypass actor of main's review-and-checks ruleset (its tag commits), never of the history ruleset"),
+    tagCommitter: z
+      .string()
+      .regex(GITHUB_LOGIN, { error: "a GitHub login" })
+      .optional()
+      .describe(
+        "the deploy bot login, whose token commits the deployed tag to `Pulumi.<stack>.yaml`: the one bypass actor of main's review-and-checks ruleset (its tag commits), never of the history ruleset",
+      ),
   })
   .prefault({});
 
@@ -254,14 +351,23 @@ const githubSchema = z
 // containers on the data node (the node docker.host reaches, labeled dataNodeLabel=true).
 const swarmSchema = z
   .strictObject({
-    dataNodeLabel: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a node label key such as taskflow.data" }).default("taskflow.data")
+    dataNodeLabel: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a node label key such as taskflow.data" })
+      .default("taskflow.data")
       .describe("the node label (`=true`) the data node must carry: `docker node update --label-add <label>=true <node>`"),
-    updateParallelism: intBetween(1, 20).default(1)
+    updateParallelism: intBetween(1, 20)
+      .default(1)
       .describe("tasks replaced at once during an update (start-first: the new one is healthy before the old stops)"),
     updateDelaySeconds: intBetween(0, 600).default(0).describe("the pause between batches of an update"),
-    monitorSeconds: intBetween(1, 600).default(15)
+    monitorSeconds: intBetween(1, 600)
+      .default(15)
       .describe("how long swarm watches each new task before the next; a failure in that window rolls the update back"),
-    apiConstraints: z.array(z.string().regex(/^[\w.-]+\s*(==|!=)\s*[\w.-]+$/, { error: "constraints such as node.role==worker" }), { error: "a list of constraints" }).default([])
+    apiConstraints: z
+      .array(z.string().regex(/^[\w.-]+\s*(==|!=)\s*[\w.-]+$/, { error: "constraints such as node.role==worker" }), {
+        error: "a list of constraints",
+      })
+      .default([])
       .describe("extra placement constraints for API tasks, e.g. `node.role==worker`"),
   })
   .prefault({});
@@ -271,27 +377,42 @@ const swarmSchema = z
 const STAGING_ONLY = "staging file only";
 const previewsSchema = z
   .strictObject({
-    maxConcurrent: intBetween(1, 50).default(5)
+    maxConcurrent: intBetween(1, 50)
+      .default(5)
       .describe(`${STAGING_ONLY}: how many [preview environments](#preview-environments-per-pull-request) may run at once`),
-    hostPortBase: intBetween(1025, 64000).default(20000)
+    hostPortBase: intBetween(1025, 64000)
+      .default(20000)
       .describe(`${STAGING_ONLY}: preview n publishes \`hostPortBase\` + (n mod \`portSlots\`)`),
-    portSlots: intBetween(10, 1000).default(1000).describe(`${STAGING_ONLY}: how many host ports previews take turns on, from \`hostPortBase\``),
-    domain: hostname().optional()
-      .describe(`${STAGING_ONLY}: preview URLs become \`http://pr-<n>.<domain>:<port>\` (a wildcard DNS record to the previews' host); without it, the host of \`previews.dockerHost\``),
+    portSlots: intBetween(10, 1000)
+      .default(1000)
+      .describe(`${STAGING_ONLY}: how many host ports previews take turns on, from \`hostPortBase\``),
+    domain: hostname()
+      .optional()
+      .describe(
+        `${STAGING_ONLY}: preview URLs become \`http://pr-<n>.<domain>:<port>\` (a wildcard DNS record to the previews' host); without it, the host of \`previews.dockerHost\``,
+      ),
     replicas: intBetween(1, 20).default(1).describe(`${STAGING_ONLY}: API replicas of each preview`),
     // Root on a Docker host reaches every container on it.
-    dockerHost: dockerHostField().optional()
-      .describe(`${STAGING_ONLY}, required for previews: the previews' own Docker host (\`ssh://user@host\`), never staging's: ` +
-        "pull-request code runs there with the preview environment's key, which must not reach staging's containers"),
+    dockerHost: dockerHostField()
+      .optional()
+      .describe(
+        `${STAGING_ONLY}, required for previews: the previews' own Docker host (\`ssh://user@host\`), never staging's: ` +
+          "pull-request code runs there with the preview environment's key, which must not reach staging's containers",
+      ),
   })
   .prefault({});
 
 export const configSchema = z
   .strictObject({
-    environment: z.enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" })
-      .describe("`dev`, `preview` (the pull-request stacks previews/cli.ts writes), `staging` or `production`. Outside dev every image must be pinned, and production needs digests."),
+    environment: z
+      .enum(["dev", "preview", "staging", "production"], { error: "one of dev, preview, staging, production" })
+      .describe(
+        "`dev`, `preview` (the pull-request stacks previews/cli.ts writes), `staging` or `production`. Outside dev every image must be pinned, and production needs digests.",
+      ),
     image: imageRef().describe("the API image: `repo:tag`, `repo@sha256:…` or `repo:tag@sha256:…`"),
-    runtime: z.enum(["container", "swarm"], { error: "container (one Docker host) or swarm (a Docker Swarm service)" }).default("container")
+    runtime: z
+      .enum(["container", "swarm"], { error: "container (one Docker host) or swarm (a Docker Swarm service)" })
+      .default("container")
       .describe("`container`: N replica containers and a cutover, on one host; `swarm`: the API as a swarm service (many nodes, below)"),
     swarm: swarmSchema,
     docker: dockerSchema,
@@ -305,9 +426,10 @@ export const configSchema = z
     protectData: bool().default(false).describe("protect the Postgres and Redis volumes from deletion (`pulumi destroy` refuses)"),
     github: githubSchema,
     previews: previewsSchema,
-    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" }))
-      .describe("environment secrets for GitHub Actions, `NAME: value` per environment; must be Pulumi secrets: " +
-        "`pulumi config set --secret --path githubSecrets.production.DOCKER_SSH_KEY …`"),
+    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" })).describe(
+      "environment secrets for GitHub Actions, `NAME: value` per environment; must be Pulumi secrets: " +
+        "`pulumi config set --secret --path githubSecrets.production.DOCKER_SSH_KEY …`",
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev") {
@@ -332,17 +454,30 @@ export const configSchema = z
     }
     if (c.github.enabled) {
       if (c.environment !== "production") {
-        ctx.addIssue({ code: "custom", path: ["github", "enabled"], message: "true only in the production stack, which declares both GitHub environments" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["github", "enabled"],
+          message: "true only in the production stack, which declares both GitHub environments",
+        });
       }
       for (const key of ["owner", "repository"] as const) {
-        if (!c.github[key]) ctx.addIssue({ code: "custom", path: ["github", key], message: `the GitHub ${key}, required when github.enabled is true` });
+        if (!c.github[key])
+          ctx.addIssue({ code: "custom", path: ["github", key], message: `the GitHub ${key}, required when github.enabled is true` });
       }
       const reviewers = c.github.reviewers.users.length + c.github.reviewers.teams.length;
       if (reviewers === 0) {
-        ctx.addIssue({ code: "custom", path: ["github", "reviewers"], message: "at least one user or team: production deploys need an approval" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["github", "reviewers"],
+          message: "at least one user or team: production deploys need an approval",
+        });
       }
       if (reviewers > 6) {
-        ctx.addIssue({ code: "custom", path: ["github", "reviewers"], message: `at most 6 users and teams in all (GitHub's limit; got ${reviewers})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["github", "reviewers"],
+          message: `at most 6 users and teams in all (GitHub's limit; got ${reviewers})`,
+        });
       }
     }
     const ref = parseImageRef(c.image);
@@ -375,14 +510,28 @@ export type TaskflowConfig = z.output<typeof configSchema>;
 function httpsRules(c: { environment: string; gateway: z.output<typeof gatewaySchema> }, ctx: z.RefinementCtx): void {
   const g = c.gateway;
   if (c.environment === "production") {
-    if (g.domain === undefined) ctx.addIssue({ code: "custom", path: ["gateway", "domain"], message: "the host name production serves over HTTPS (required in production)" });
-    if (g.tls === "internal") ctx.addIssue({ code: "custom", path: ["gateway", "tls"], message: "acme in production: browsers do not trust Caddy's internal CA" });
+    if (g.domain === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "domain"],
+        message: "the host name production serves over HTTPS (required in production)",
+      });
+    if (g.tls === "internal")
+      ctx.addIssue({ code: "custom", path: ["gateway", "tls"], message: "acme in production: browsers do not trust Caddy's internal CA" });
   }
   if (g.domain === undefined) return;
   if (g.httpsListenPort === g.listenPort) {
-    ctx.addIssue({ code: "custom", path: ["gateway", "httpsListenPort"], message: `a port other than gateway.listenPort (${g.listenPort}): HTTP and HTTPS listen side by side` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "httpsListenPort"],
+      message: `a port other than gateway.listenPort (${g.listenPort}): HTTP and HTTPS listen side by side`,
+    });
   }
   if (g.httpsHostPort === g.hostPort) {
-    ctx.addIssue({ code: "custom", path: ["gateway", "httpsHostPort"], message: `a host port other than gateway.hostPort (${g.hostPort})` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "httpsHostPort"],
+      message: `a host port other than gateway.hostPort (${g.hostPort})`,
+    });
   }
 }

@@ -2,7 +2,9 @@
 // from a stack file, with single settings changed for a test or a rehearsal.
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+
 import { parse, stringify } from "yaml";
+
 import { toPulumiConfig } from "./load";
 
 /** The project root: stack files, index.ts and the state of rehearsals live here. */

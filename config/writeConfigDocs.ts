@@ -2,6 +2,7 @@
 // <!-- config-table:start --> and <!-- config-table:end -->) from config/schema.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
 import { configKeys, renderConfigBlock, replaceConfigBlock } from "./configDocs";
 
 const readmePath = join(__dirname, "..", "README.md");

@@ -39,9 +39,12 @@ const sorted = (xs: string[] | undefined) => [...new Set(xs ?? [])].sort();
 
 /** One line per step, stable, for reading a plan and for comparing two. */
 export function describeStep(s: Step): string {
-  const extra = s.op === "update" ? ` diffs=[${sorted(s.diffs)}]`
-    : s.op === "replace" ? ` diffs=[${sorted(s.diffs)}] replaces=[${sorted(s.replaces)}] ${s.deleteFirst ? "delete-first" : "create-first"}`
-      : "";
+  const extra =
+    s.op === "update"
+      ? ` diffs=[${sorted(s.diffs)}]`
+      : s.op === "replace"
+        ? ` diffs=[${sorted(s.diffs)}] replaces=[${sorted(s.replaces)}] ${s.deleteFirst ? "delete-first" : "create-first"}`
+        : "";
   return `${s.op} ${s.type} ${s.name}${extra}`;
 }
 
@@ -53,7 +56,8 @@ export function comparePlans(real: RecordedPlan, other: Plan): string[] {
   const skip = new Set((real.knownDifferences ?? []).map((k) => `${k.type} ${k.name}`));
   const keep = (s: Step) => !skip.has(`${s.type} ${s.name}`);
   const problems: string[] = [];
-  if (real.ok !== other.ok) problems.push(`${real.scenario}: the real update ${real.ok ? "succeeded" : "failed"}, this one ${other.ok ? "succeeded" : "failed"}`);
+  if (real.ok !== other.ok)
+    problems.push(`${real.scenario}: the real update ${real.ok ? "succeeded" : "failed"}, this one ${other.ok ? "succeeded" : "failed"}`);
   const byResource = (steps: Step[]) => {
     const m = new Map<string, Step[]>();
     for (const s of steps.filter(keep)) m.set(`${s.type} ${s.name}`, [...(m.get(`${s.type} ${s.name}`) ?? []), s]);
@@ -68,7 +72,10 @@ export function comparePlans(real: RecordedPlan, other: Plan): string[] {
       problems.push(`${real.scenario}: ${key}: real [${ra.join("; ") || "no step"}] but rehearsal [${rb.join("; ") || "no step"}]`);
     }
   }
-  for (const [label, plan] of [["real", real], ["rehearsal", other]] as const) {
+  for (const [label, plan] of [
+    ["real", real],
+    ["rehearsal", other],
+  ] as const) {
     const late = lateDeletesOutOfOrder(plan.steps.filter(keep));
     if (late) problems.push(`${real.scenario}: ${label}: ${late}`);
   }
@@ -96,9 +103,16 @@ export interface EngineEvent {
 
 /** The events of `pulumi up --json`'s output (lines that are not JSON objects are skipped). */
 export function parseEvents(text: string): EngineEvent[] {
-  return text.split("\n").filter((l) => l.startsWith("{")).flatMap((l) => {
-    try { return [JSON.parse(l) as EngineEvent]; } catch { return []; }
-  });
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as EngineEvent];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Reduces a real engine's event log to a plan: custom resources only, in the order their steps started. */

@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { ROOT } from "../config/stackFile";
 import { removeLabeled } from "../rehearsal/client";
 import { realEngineMissing } from "../rehearsal/realEngine";
@@ -20,7 +21,8 @@ import { fixtureName, SCENARIOS, writeScenarioStackFile } from "./scenarios";
 
 const STACK = "conformance";
 export const FIXTURES = path.join(ROOT, "conformance", "fixtures");
-const USAGE = "usage: npm run conformance:record -- [--check] [--only NAME]   (exit codes: 0 recorded or equal, 1 a difference or a failed run, 64 usage)";
+const USAGE =
+  "usage: npm run conformance:record -- [--check] [--only NAME]   (exit codes: 0 recorded or equal, 1 a difference or a failed run, 64 usage)";
 
 function main(): number {
   const argv = process.argv.slice(2);
@@ -28,12 +30,20 @@ function main(): number {
   const onlyAt = argv.indexOf("--only");
   const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
   const unknown = argv.filter((a, i) => !["--check", "--only"].includes(a) && !(onlyAt >= 0 && i === onlyAt + 1));
-  if (argv.includes("--help")) { console.log(USAGE); return 0; }
-  if (unknown.length || (onlyAt >= 0 && !only)) { console.error(`record: unknown arguments ${unknown.join(" ")}\n${USAGE}`); return 64; }
+  if (argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (unknown.length || (onlyAt >= 0 && !only)) {
+    console.error(`record: unknown arguments ${unknown.join(" ")}\n${USAGE}`);
+    return 64;
+  }
 
   const missing = realEngineMissing();
   if (missing) {
-    console.error(`record: ${missing} (the recorder uses an installed toolchain: CLI, Node.js language host, docker/command/random plugins)`);
+    console.error(
+      `record: ${missing} (the recorder uses an installed toolchain: CLI, Node.js language host, docker/command/random plugins)`,
+    );
     return 1;
   }
   const work = mkdtempSync(path.join(os.tmpdir(), "conformance-"));
@@ -47,7 +57,11 @@ function main(): number {
   const pulumi = (args: string[]) => spawnSync("pulumi", args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 << 20 });
   mkdirSync(`${work}/state`);
   const versions = toolchainVersions(pulumi);
-  console.log(`record: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  console.log(
+    `record: ${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   if (pulumi(["stack", "init", STACK, "--non-interactive"]).status !== 0) throw new Error("pulumi stack init failed");
 
   let differences = 0;
@@ -59,8 +73,17 @@ function main(): number {
       const events = path.join(work, `${s.name}.events`);
       const started = Date.now();
       // --json streams the engine's events, one JSON object a line (this CLI has no --event-log).
-      const run = pulumi([s.destroy ? "destroy" : "up", "--yes", "--skip-preview", "--non-interactive", "--json", "-s", STACK,
-        "--config-file", stackFile]);
+      const run = pulumi([
+        s.destroy ? "destroy" : "up",
+        "--yes",
+        "--skip-preview",
+        "--non-interactive",
+        "--json",
+        "-s",
+        STACK,
+        "--config-file",
+        stackFile,
+      ]);
       const seconds = (Date.now() - started) / 1000;
       writeFileSync(events, run.stdout);
       writeFileSync(path.join(work, `${s.name}.log`), run.stderr);
@@ -78,7 +101,11 @@ function main(): number {
       if (only && only !== s.name) continue;
       const file = path.join(FIXTURES, fixtureName(s));
       if (check) {
-        if (!existsSync(file)) { console.error(`record: no fixture ${file}`); differences++; continue; }
+        if (!existsSync(file)) {
+          console.error(`record: no fixture ${file}`);
+          differences++;
+          continue;
+        }
         const recorded: RecordedPlan = JSON.parse(readFileSync(file, "utf8"));
         const problems = comparePlans(recorded, plan);
         for (const p of problems) console.error(`record: live plan differs: ${p}`);
@@ -86,7 +113,11 @@ function main(): number {
       } else {
         const previous: RecordedPlan | undefined = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
         const recorded: RecordedPlan & { summary: Record<string, number>; seconds: number } = {
-          ...plan, recordedWith: versions, recordedAt: new Date().toISOString(), summary, seconds,
+          ...plan,
+          recordedWith: versions,
+          recordedAt: new Date().toISOString(),
+          summary,
+          seconds,
           ...(previous?.knownDifferences ? { knownDifferences: previous.knownDifferences } : {}),
         };
         writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
@@ -94,7 +125,16 @@ function main(): number {
     }
   } finally {
     // Whatever a failed run left behind: destroy, then anything still labeled with the stack.
-    pulumi(["destroy", "--yes", "--skip-preview", "--non-interactive", "-s", STACK, "--config-file", path.join(work, `Pulumi.${STACK}.yaml`)]);
+    pulumi([
+      "destroy",
+      "--yes",
+      "--skip-preview",
+      "--non-interactive",
+      "-s",
+      STACK,
+      "--config-file",
+      path.join(work, `Pulumi.${STACK}.yaml`),
+    ]);
     pulumi(["stack", "rm", STACK, "--yes", "--force", "--non-interactive"]);
     removeLabeled(STACK);
     if (!process.env.CONFORMANCE_KEEP) rmSync(work, { recursive: true, force: true });

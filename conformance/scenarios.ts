@@ -16,7 +16,7 @@ export interface Scenario {
 }
 
 export const BASE: Record<string, unknown> = {
-  "image": "taskflow-api:v1",
+  image: "taskflow-api:v1",
   "api.replicas": 2,
   "api.cpus": 1,
   "api.waitTimeoutSeconds": 20,

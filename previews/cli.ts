@@ -5,11 +5,13 @@
 //   stale  --stacks "NAME..." --open "N..."              prints preview stacks whose PR is closed
 // Exit codes: 0 ok, 1 refused (cap, port clash, bad config), 64 usage.
 // Run: node -r ts-node/register/transpile-only previews/cli.ts ... (npm run preview-stack --)
-import { ROOT } from "../config/stackFile";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+
 import { parse, stringify } from "yaml";
+
 import { ConfigError } from "../config";
+import { ROOT } from "../config/stackFile";
 import { checkPreviewCap, previewStackConfig, StackFileConfig, stalePreviews } from "./previewStack";
 
 const USAGE = `usage: preview-stack.ts config --pr N --image REF [--from Pulumi.staging.yaml] [--out Pulumi.pr-N.yaml]

@@ -1,8 +1,8 @@
 // Preview stacks, one per pull request (`pr-<n>`): derived from the staging stack
 // file so they run what staging runs, with everything that would collide made
 // unique. Pure functions; previews/cli.ts is their command line.
-import { TaskflowConfig } from "../config/schema";
 import { loadConfig, StackFileConfig, toPulumiConfig } from "../config/load";
+import { TaskflowConfig } from "../config/schema";
 
 export type { StackFileConfig };
 
@@ -17,7 +17,12 @@ export function previewSettings(staging: StackFileConfig): TaskflowConfig["previ
 /** The host port of preview `pr`: hostPortBase + (pr mod portSlots). */
 export const previewPort = (settings: TaskflowConfig["previews"], pr: number) => settings.hostPortBase + (pr % settings.portSlots);
 
-export interface PreviewStack { stack: string; url: string; hostPort: number; config: StackFileConfig }
+export interface PreviewStack {
+  stack: string;
+  url: string;
+  hostPort: number;
+  config: StackFileConfig;
+}
 
 /**
  * The config of preview stack `pr-<pr>`: staging's, with
@@ -37,14 +42,24 @@ export function previewStackConfig(staging: StackFileConfig, pr: number, image: 
   const stagingGateway = (staging["taskflow:gateway"] ?? {}) as Record<string, unknown>;
   const hostPort = previewPort(settings, pr);
   const sshHost = /^ssh:\/\/[^@]+@([^:]+)/.exec(dockerHost)?.[1];
-  const host = settings.domain ? `pr-${pr}.${settings.domain}` : sshHost ?? "127.0.0.1";
+  const host = settings.domain ? `pr-${pr}.${settings.domain}` : (sshHost ?? "127.0.0.1");
   const url = `http://${host}:${hostPort}`;
 
   // HTTPS keys go: a public certificate needs ports 80/443, which the staging gateway holds.
-  const { domain: _d, tls: _t, acmeEmail: _e, httpsHostPort: _h, httpsListenPort: _l, hsts: _s, hstsIncludeSubdomains: _i, ...gateway } = stagingGateway;
+  const {
+    domain: _d,
+    tls: _t,
+    acmeEmail: _e,
+    httpsHostPort: _h,
+    httpsListenPort: _l,
+    hsts: _s,
+    hstsIncludeSubdomains: _i,
+    ...gateway
+  } = stagingGateway;
   const config: StackFileConfig = {};
   for (const [key, value] of Object.entries(staging)) {
-    if (["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"].includes(key)) continue;
+    if (["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"].includes(key))
+      continue;
     config[key] = value;
   }
   config["taskflow:environment"] = "preview";
@@ -64,12 +79,16 @@ export function previewStackConfig(staging: StackFileConfig, pr: number, image: 
 export function previewDockerHost(staging: StackFileConfig, settings: TaskflowConfig["previews"]): string {
   const stagingHost = loadConfig(toPulumiConfig(staging)).docker.host;
   if (settings.dockerHost === undefined) {
-    throw new Error("taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to, " +
-      "a host of their own (ssh://user@host): pull-request code runs there");
+    throw new Error(
+      "taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to, " +
+        "a host of their own (ssh://user@host): pull-request code runs there",
+    );
   }
   if (settings.dockerHost === stagingHost) {
-    throw new Error(`taskflow:previews.dockerHost: got ${JSON.stringify(settings.dockerHost)}; expected a host other than staging's docker.host: ` +
-      "pull-request code with the preview key must not reach staging's containers");
+    throw new Error(
+      `taskflow:previews.dockerHost: got ${JSON.stringify(settings.dockerHost)}; expected a host other than staging's docker.host: ` +
+        "pull-request code with the preview key must not reach staging's containers",
+    );
   }
   return settings.dockerHost;
 }
@@ -79,13 +98,17 @@ export function checkPreviewCap(staging: StackFileConfig, pr: number, existingSt
   const settings = previewSettings(staging);
   const others = existingStacks.filter((s) => PREVIEW_STACK.test(s) && s !== previewStackName(pr)).sort();
   if (others.length >= settings.maxConcurrent) {
-    throw new Error(`preview cap reached: ${others.length} previews are running (${others.join(", ")}) and taskflow:previews.maxConcurrent ` +
-      `in Pulumi.staging.yaml is ${settings.maxConcurrent}. Close or merge a pull request (its preview is destroyed), or raise the cap.`);
+    throw new Error(
+      `preview cap reached: ${others.length} previews are running (${others.join(", ")}) and taskflow:previews.maxConcurrent ` +
+        `in Pulumi.staging.yaml is ${settings.maxConcurrent}. Close or merge a pull request (its preview is destroyed), or raise the cap.`,
+    );
   }
   const clash = others.find((s) => previewPort(settings, Number(PREVIEW_STACK.exec(s)![1])) === previewPort(settings, pr));
   if (clash) {
-    throw new Error(`preview port clash: ${previewStackName(pr)} and ${clash} would both publish port ${previewPort(settings, pr)} ` +
-      `(hostPortBase + pr mod portSlots = ${settings.hostPortBase} + ${pr} mod ${settings.portSlots}); close ${clash} or change taskflow:previews.portSlots.`);
+    throw new Error(
+      `preview port clash: ${previewStackName(pr)} and ${clash} would both publish port ${previewPort(settings, pr)} ` +
+        `(hostPortBase + pr mod portSlots = ${settings.hostPortBase} + ${pr} mod ${settings.portSlots}); close ${clash} or change taskflow:previews.portSlots.`,
+    );
   }
 }
 

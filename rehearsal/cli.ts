@@ -3,9 +3,10 @@
 // steps create the resources on the local Docker engine (see engine.ts).
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { settled, startProgram, valueOf } from "./program";
+
 import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
 import { Rehearsal } from "./engine";
+import { settled, startProgram, valueOf } from "./program";
 
 const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE | --config-file PATH] [--set key=value]... [--destroy] [--result FILE]
   --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
@@ -18,13 +19,26 @@ const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE 
   --result       write {ok, error, outputs, counts, seconds, plan, failedStep} as JSON to FILE (plan: conformance/plan.ts)
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
-interface Args { stack: string; configFrom?: string; configFile?: string; sets: [string, unknown][]; destroy: boolean; history: boolean; reuse: boolean; result?: string }
+interface Args {
+  stack: string;
+  configFrom?: string;
+  configFile?: string;
+  sets: [string, unknown][];
+  destroy: boolean;
+  history: boolean;
+  reuse: boolean;
+  result?: string;
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { stack: "", sets: [], destroy: false, history: false, reuse: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
     if (a === "--stack") args.stack = value();
     else if (a === "--config-from") args.configFrom = value();
     else if (a === "--config-file") args.configFile = path.resolve(value());
@@ -33,8 +47,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--history") args.history = true;
     else if (a === "--reuse-config") args.reuse = true;
     else if (a === "--result") args.result = value();
-    else if (a === "--help" || a === "-h") { console.log(USAGE); process.exit(0); }
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(args.stack)) throw new Error("--stack is required: lower-case letters, digits and dashes");
   return args;
@@ -57,7 +73,6 @@ async function main(): Promise<number> {
     return 0;
   }
   let outputs: Record<string, unknown> = {};
-  let error: string | undefined;
 
   try {
     if (args.destroy) {
@@ -70,7 +85,9 @@ async function main(): Promise<number> {
       // A path (from --config-file, now or in the reused settings) or a stack name.
       let config = base.includes("/") ? stackFileConfigAt(base) : stackFileConfig(base);
       for (const [k, v] of sets) config = withSetting(config, k, v);
-      log(`rehearse: updating stack ${args.stack} (config from ${args.configFile ?? `Pulumi.${base}.yaml`}${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`);
+      log(
+        `rehearse: updating stack ${args.stack} (config from ${args.configFile ?? `Pulumi.${base}.yaml`}${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`,
+      );
       outputs = await runProgram(args.stack, config, engine);
       if (!engine.failure) {
         await engine.finish();
@@ -83,35 +100,57 @@ async function main(): Promise<number> {
   } catch (e) {
     engine.failure ??= e as Error;
   }
-  error = engine.failure?.message;
+  const error = engine.failure?.message;
   const seconds = (Date.now() - started) / 1000;
   const c = engine.counts;
-  log(`rehearse: ${args.destroy ? "destroy" : "update"} ${error ? "FAILED" : "succeeded"} in ${seconds.toFixed(1)}s: ` +
-    `${c.created} created, ${c.updated} updated, ${c.replaced} replaced, ${c.deleted} deleted, ${c.same} unchanged`);
+  log(
+    `rehearse: ${args.destroy ? "destroy" : "update"} ${error ? "FAILED" : "succeeded"} in ${seconds.toFixed(1)}s: ` +
+      `${c.created} created, ${c.updated} updated, ${c.replaced} replaced, ${c.deleted} deleted, ${c.same} unchanged`,
+  );
   if (error) log(`rehearse: error: ${error}`);
-  else if (outputs.url) log(`rehearse: ${outputs.url} serves ${outputs.image} (replicas: ${(outputs.replicaNames as string[]).join(", ")})`);
-  if (args.result) writeFileSync(args.result, JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, failedStep: engine.failedStep }, null, 1));
+  else if (outputs.url)
+    log(`rehearse: ${outputs.url} serves ${outputs.image} (replicas: ${(outputs.replicaNames as string[]).join(", ")})`);
+  if (args.result)
+    writeFileSync(
+      args.result,
+      JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, failedStep: engine.failedStep }, null, 1),
+    );
   return error ? 1 : 0;
 }
 
 function existsStackFile(stack: string): boolean {
-  try { stackFileConfig(stack); return true; } catch { return false; }
+  try {
+    stackFileConfig(stack);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function runProgram(stack: string, config: Record<string, string>, engine: Rehearsal): Promise<Record<string, unknown>> {
   // A failed step rejects the outputs of everything after it; the engine has the cause.
-  process.on("unhandledRejection", (e) => { engine.failure ??= e as Error; });
+  process.on("unhandledRejection", (e) => {
+    engine.failure ??= e as Error;
+  });
   const exported = await startProgram({
-    stack, config, mocks: engine.mocks, before: (r) => engine.noteRegistration(r),
+    stack,
+    config,
+    mocks: engine.mocks,
+    before: (r) => engine.noteRegistration(r),
+    // The program is loaded as the language host loads it: CommonJS, by path.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: () => require(path.join(ROOT, "index.ts")),
   });
   const outputs: Record<string, unknown> = {};
-  const allOutputs = Promise.allSettled(exported.map(async ([k, v]) => { outputs[k] = await valueOf(v); }))
-    .then(async (results) => {
-      await settled();
-      const rejected = results.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
-      if (rejected && !engine.failure) engine.failure = rejected.reason;
-    });
+  const allOutputs = Promise.allSettled(
+    exported.map(async ([k, v]) => {
+      outputs[k] = await valueOf(v);
+    }),
+  ).then(async (results) => {
+    await settled();
+    const rejected = results.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
+    if (rejected && !engine.failure) engine.failure = rejected.reason;
+  });
   // After a failed step, outputs that depend on it never settle: stop once the engine
   // has failed and its running steps are done, as `pulumi up` does.
   const keepAlive = setInterval(() => {}, 1000);
@@ -120,4 +159,10 @@ async function runProgram(stack: string, config: Record<string, string>, engine:
   return outputs;
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -2,7 +2,6 @@
 // preflight, running a rehearsal as its own process (a fresh program run, like
 // `pulumi up`), plain requests to the gateway on 127.0.0.1, the Docker objects a stack
 // labeled, and removal of everything a stack created (found by its label).
-import { LABELS } from "../components/shared";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,12 +10,24 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+
+import { LABELS } from "../components/shared";
 import { ROOT } from "../config/stackFile";
 import type { Step } from "../conformance/plan";
 import { engineKind, realUp } from "./realEngine";
 
-export const REQUIRED_IMAGES = ["taskflow-postgres:15", "taskflow-redis:7", "taskflow-caddy:2.6", "taskflow-api:v1", "taskflow-api:v2",
-  "taskflow-api:test", "taskflow-api:never-healthy", "taskflow-api:bad-migration", "taskflow-api:flaky", "taskflow-api:slow-start"];
+export const REQUIRED_IMAGES = [
+  "taskflow-postgres:15",
+  "taskflow-redis:7",
+  "taskflow-caddy:2.6",
+  "taskflow-api:v1",
+  "taskflow-api:v2",
+  "taskflow-api:test",
+  "taskflow-api:never-healthy",
+  "taskflow-api:bad-migration",
+  "taskflow-api:flaky",
+  "taskflow-api:slow-start",
+];
 
 /** Why real-Docker tests cannot run here, or undefined when they can. */
 export function dockerUnavailable(): string | undefined {
@@ -26,7 +37,12 @@ export function dockerUnavailable(): string | undefined {
     return "no Docker engine answers (`docker info` failed); .ci/run installs and starts one";
   }
   const missing = REQUIRED_IMAGES.filter((i) => {
-    try { execFileSync("docker", ["image", "inspect", i], { stdio: "ignore" }); return false; } catch { return true; }
+    try {
+      execFileSync("docker", ["image", "inspect", i], { stdio: "ignore" });
+      return false;
+    } catch {
+      return true;
+    }
   });
   return missing.length ? `images missing: ${missing.join(", ")} (run scripts/build-images.sh)` : undefined;
 }
@@ -62,21 +78,44 @@ export interface RehearsalResult {
  * toolchain is installed (rehearsal/realEngine.ts); resolves with its result and log.
  * `base` says where the config starts: dev's stack file unless told otherwise.
  */
-export function rehearse(stack: string, sets: Record<string, unknown>, extra: string[] = [], base = ["--config-from", "dev"]): Promise<RehearsalResult> {
+export function rehearse(
+  stack: string,
+  sets: Record<string, unknown>,
+  extra: string[] = [],
+  base = ["--config-from", "dev"],
+): Promise<RehearsalResult> {
   // Where the real toolchain is installed (or TASKFLOW_ENGINE=real), the real `pulumi up`.
   if (engineKind() === "real") return realUp(stack, sets, extra, base);
   const dir = mkdtempSync(path.join(os.tmpdir(), "rehearsal-"));
   const resultFile = path.join(dir, "result.json");
-  const args = ["-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", stack, ...base, "--result", resultFile,
-    ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]), ...extra];
+  const args = [
+    "-r",
+    "ts-node/register/transpile-only",
+    "rehearsal/cli.ts",
+    "--stack",
+    stack,
+    ...base,
+    "--result",
+    resultFile,
+    ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]),
+    ...extra,
+  ];
   return new Promise((resolve) => {
     const child = spawn("node", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
-    child.stdout.on("data", (b) => { log += b; });
-    child.stderr.on("data", (b) => { log += b; });
+    child.stdout.on("data", (b) => {
+      log += b;
+    });
+    child.stderr.on("data", (b) => {
+      log += b;
+    });
     child.on("close", () => {
       let result: Omit<RehearsalResult, "log">;
-      try { result = JSON.parse(readFileSync(resultFile, "utf8")); } catch { result = { ok: false, error: "no result written", outputs: {}, counts: {}, seconds: 0 }; }
+      try {
+        result = JSON.parse(readFileSync(resultFile, "utf8"));
+      } catch {
+        result = { ok: false, error: "no result written", outputs: {}, counts: {}, seconds: 0 };
+      }
       rmSync(dir, { recursive: true, force: true });
       if (process.env.REHEARSAL_VERBOSE) console.log(log);
       resolve({ ...result, log });
@@ -85,9 +124,17 @@ export function rehearse(stack: string, sets: Record<string, unknown>, extra: st
 }
 
 /** How to reach an HTTPS gateway on 127.0.0.1: the site name (SNI, Host) and the CA to trust. */
-export interface Tls { servername: string; ca?: string }
+export interface Tls {
+  servername: string;
+  ca?: string;
+}
 
-export interface Response { status: number; body: any; headers: http.IncomingHttpHeaders; certificate?: string }
+export interface Response {
+  status: number;
+  body: any;
+  headers: http.IncomingHttpHeaders;
+  certificate?: string;
+}
 
 /**
  * GETs a path through the gateway on a new connection (no pool). Caddy closes idle
@@ -103,10 +150,16 @@ export function get(port: number, urlPath: string, tls?: Tls): Promise<Response>
       const certificate = tls ? (res.socket as import("node:tls").TLSSocket).getPeerCertificate().fingerprint256 : undefined;
       let text = "";
       res.setEncoding("utf8");
-      res.on("data", (c) => { text += c; });
+      res.on("data", (c) => {
+        text += c;
+      });
       res.on("end", () => {
         let body: any = text;
-        try { body = JSON.parse(text); } catch { /* not JSON */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
         resolve({ status: res.statusCode ?? 0, body, headers: res.headers, certificate });
       });
     };
@@ -129,14 +182,21 @@ export function docker(...args: string[]): string {
  */
 export function dockerAsync(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("docker", args, { encoding: "utf8" }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())));
+    execFile("docker", args, { encoding: "utf8" }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()),
+    );
   });
 }
 
 /** Names of running containers of a stack with a role (and version) label. */
 export function containers(stack: string, role: string, version?: string): string[] {
-  const filters = ["--filter", `label=${LABELS.stack}=${stack}`, "--filter", `label=${LABELS.role}=${role}`,
-    ...(version ? ["--filter", `label=${LABELS.version}=${version}`] : [])];
+  const filters = [
+    "--filter",
+    `label=${LABELS.stack}=${stack}`,
+    "--filter",
+    `label=${LABELS.role}=${role}`,
+    ...(version ? ["--filter", `label=${LABELS.version}=${version}`] : []),
+  ];
   const out = docker("ps", "-a", ...filters, "--format", "{{.Names}}");
   return out ? out.split("\n").sort() : [];
 }
@@ -155,9 +215,18 @@ export async function removeStack(stack: string): Promise<void> {
 
 /** Removes every Docker object labeled with the stack: what a failed or interrupted run left behind. */
 export function removeLabeled(stack: string): void {
-  const ids = (kind: string[]) => docker(...kind, "-q", "--filter", `label=${LABELS.stack}=${stack}`).split("\n").filter(Boolean);
+  const ids = (kind: string[]) =>
+    docker(...kind, "-q", "--filter", `label=${LABELS.stack}=${stack}`)
+      .split("\n")
+      .filter(Boolean);
   // Swarm objects exist only while the engine is in a swarm.
-  const swarmIds = (kind: string) => { try { return ids([kind, "ls"]); } catch { return []; } };
+  const swarmIds = (kind: string) => {
+    try {
+      return ids([kind, "ls"]);
+    } catch {
+      return [];
+    }
+  };
   for (const svc of swarmIds("service")) docker("service", "rm", svc);
   for (const sec of swarmIds("secret")) docker("secret", "rm", sec);
   const leftovers = [...ids(["ps", "-a"])];

@@ -7,7 +7,10 @@ const SOCKET = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replac
 const VERSION = "v1.41"; // Docker 20.10
 
 export class DockerApiError extends Error {
-  constructor(public readonly status: number, message: string) {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -15,23 +18,36 @@ export class DockerApiError extends Error {
 export function dockerApi<T = any>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      socketPath: SOCKET, method, path: `/${VERSION}${path}`,
-      headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if ((res.statusCode ?? 500) >= 400) {
-          let message = text;
-          try { message = JSON.parse(text).message ?? text; } catch { /* plain text */ }
-          reject(new DockerApiError(res.statusCode ?? 500, `${method} ${path}: ${message}`));
-          return;
-        }
-        try { resolve(text ? JSON.parse(text) : (undefined as T)); } catch { resolve(text as T); }
-      });
-    });
+    const req = http.request(
+      {
+        socketPath: SOCKET,
+        method,
+        path: `/${VERSION}${path}`,
+        headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if ((res.statusCode ?? 500) >= 400) {
+            let message = text;
+            try {
+              message = JSON.parse(text).message ?? text;
+            } catch {
+              /* plain text */
+            }
+            reject(new DockerApiError(res.statusCode ?? 500, `${method} ${path}: ${message}`));
+            return;
+          }
+          try {
+            resolve(text ? JSON.parse(text) : (undefined as T));
+          } catch {
+            resolve(text as T);
+          }
+        });
+      },
+    );
     req.on("error", reject);
     if (payload) req.write(payload);
     req.end();

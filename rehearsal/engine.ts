@@ -22,12 +22,14 @@
 //    gateway edge's network namespace: networkMode container:<id>).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+
 import type * as pulumi from "@pulumi/pulumi";
-import { keyOfUrn, Registration } from "./monitor";
-import { unwrapSecrets } from "./secrets";
-import { Inputs, Outputs, PROVIDERS as HOST_PROVIDERS, StepError } from "./providers";
-import { SWARM_PROVIDERS } from "./swarmProviders";
+
 import type { Step } from "../conformance/plan";
+import { keyOfUrn, Registration } from "./monitor";
+import { Inputs, Outputs, PROVIDERS as HOST_PROVIDERS, StepError } from "./providers";
+import { unwrapSecrets } from "./secrets";
+import { SWARM_PROVIDERS } from "./swarmProviders";
 
 const PROVIDERS = { ...HOST_PROVIDERS, ...SWARM_PROVIDERS };
 
@@ -53,7 +55,13 @@ export interface StackState {
   history?: string[];
 }
 
-export interface Counts { created: number; updated: number; replaced: number; deleted: number; same: number }
+export interface Counts {
+  created: number;
+  updated: number;
+  replaced: number;
+  deleted: number;
+  same: number;
+}
 
 // Reverse dependency order for this program's graph: commands and containers use
 // networks, volumes, images and passwords, never the other way round.
@@ -74,7 +82,11 @@ const short = (type: string) => type.replace(/^(\w+):(?:index\/)?(?:\w+\/)?(\w+)
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v);
 }
 
@@ -94,11 +106,16 @@ export class Rehearsal {
   private inflight = 0;
   private onIdleAfterFailure: () => void = () => {};
   /** Resolves once a step failed and the steps already running have finished (Pulumi lets them finish). */
-  readonly stopped = new Promise<void>((resolve) => { this.onIdleAfterFailure = resolve; });
+  readonly stopped = new Promise<void>((resolve) => {
+    this.onIdleAfterFailure = resolve;
+  });
   private readonly seen = new Set<string>();
   private readonly registrations = new Map<string, Registration>();
 
-  constructor(private readonly stateFile: string, private readonly log: (line: string) => void) {
+  constructor(
+    private readonly stateFile: string,
+    private readonly log: (line: string) => void,
+  ) {
     this.state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { resources: {}, pendingDeletes: [] };
   }
 
@@ -133,7 +150,14 @@ export class Rehearsal {
     if (old) for (const k of reg.ignoreChanges.map(topKey)) inputs = { ...inputs, [k]: old.inputs[k] };
     const step = (s: Omit<Step, "type" | "name">) => this.plan.push({ ...s, type, name });
     const entry = (id: string, outputs: Outputs): Entry => ({
-      key, type, name, id, inputs, outputs, dependencies: reg.dependencies.map(keyOfUrn), protect: reg.protect,
+      key,
+      type,
+      name,
+      id,
+      inputs,
+      outputs,
+      dependencies: reg.dependencies.map(keyOfUrn),
+      protect: reg.protect,
     });
     const label = `${short(type)} ${name}`;
     try {
@@ -164,8 +188,12 @@ export class Rehearsal {
       }
       if (old.protect) throw new Error(`${label} is protected and cannot be replaced (changed: ${changed.join(", ")})`);
       const deleteFirst = reg.deleteBeforeReplace ?? type === "docker:index/container:Container";
-      this.log(`+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`);
-      const replaces = provider.replaceKeys ? provider.replaceKeys(changed) : changed.filter((k) => forced.includes(k) || !provider.updatable([k]));
+      this.log(
+        `+-replace  ${label} (${old.tainted ? "failed last time" : changed.join(", ")}; ${deleteFirst ? "delete first" : "create first"})`,
+      );
+      const replaces = provider.replaceKeys
+        ? provider.replaceKeys(changed)
+        : changed.filter((k) => forced.includes(k) || !provider.updatable([k]));
       if (deleteFirst) step({ op: "delete-replaced" });
       step({ op: "replace", diffs: changed, replaces, deleteFirst });
       if (deleteFirst) {
@@ -204,8 +232,9 @@ export class Rehearsal {
 
   /** Containers whose inputs name `old`'s container id, and theirs in turn: replaced with it. */
   private dependentsOf(old: Entry): Entry[] {
-    const direct = Object.values(this.state.resources).filter((e) =>
-      e.type === "docker:index/container:Container" && e.dependencies.includes(old.key) && JSON.stringify(e.inputs).includes(old.id));
+    const direct = Object.values(this.state.resources).filter(
+      (e) => e.type === "docker:index/container:Container" && e.dependencies.includes(old.key) && JSON.stringify(e.inputs).includes(old.id),
+    );
     return direct.flatMap((d) => [...this.dependentsOf(d), d]);
   }
 
@@ -236,7 +265,9 @@ export class Rehearsal {
   private async deleteAll(entries: Entry[], op: "delete" | "delete-replaced" = "delete"): Promise<void> {
     const protectedOnes = entries.filter((e) => e.protect);
     if (protectedOnes.length) {
-      throw this.fail(new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`));
+      throw this.fail(
+        new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`),
+      );
     }
     for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
       this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);

@@ -31,12 +31,17 @@ export function watchRegistrations(
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
     const r: Registration = {
-      type: req.getType(), name: req.getName(), raw: req.getObject()?.toJavaScript() ?? {},
-      parent: req.getParent(), dependencies: req.getDependenciesList(),
+      type: req.getType(),
+      name: req.getName(),
+      raw: req.getObject()?.toJavaScript() ?? {},
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
       propertyDependencies: propertyDependencies(req),
       deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
-      replaceOnChanges: req.getReplaceonchangesList(), ignoreChanges: req.getIgnorechangesList(),
-      protect: req.getProtect(), custom: req.getCustom(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      protect: req.getProtect(),
+      custom: req.getCustom(),
     };
     before(r);
     return register(req, (err: any, res: any) => {
@@ -48,7 +53,9 @@ export function watchRegistrations(
 
 function propertyDependencies(req: any): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  req.getPropertydependenciesMap().forEach((deps: any, key: string) => { out[key] = deps.getUrnsList(); });
+  req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+    out[key] = deps.getUrnsList();
+  });
   return out;
 }
 

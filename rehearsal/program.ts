@@ -2,6 +2,7 @@
 // (rehearsal/cli.ts, whose mocks act on Docker) and the unit tests (their mocks.ts,
 // whose mocks only record) start it.
 import * as pulumi from "@pulumi/pulumi";
+
 import { Registration, watchRegistrations } from "./monitor";
 
 export interface MockedRun {
@@ -29,7 +30,12 @@ export async function startProgram(run: MockedRun): Promise<[string, pulumi.Outp
 
 /** The value of an Output, once known. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+  return new Promise((resolve) =>
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
 
 /** Waits for the registrations the program still has in flight. */

@@ -4,6 +4,7 @@
 // that the rollout depends on; everything else is out of scope.
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+
 import { dockerCpus } from "../config/dockerCpus";
 import { ROOT } from "../config/stackFile";
 import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
@@ -13,7 +14,10 @@ export type Outputs = Record<string, any>;
 
 export class StepError extends Error {
   /** Set when the object exists although the step failed (Pulumi keeps it in state, to replace next time). */
-  constructor(message: string, public readonly partial?: { id: string; outputs: Outputs }) {
+  constructor(
+    message: string,
+    public readonly partial?: { id: string; outputs: Outputs },
+  ) {
     super(message);
   }
 }
@@ -62,34 +66,50 @@ export function containerCreateBody(inputs: Inputs): Record<string, unknown> {
     User: inputs.user,
     Labels: labelsOf(inputs.labels),
     Healthcheck: hc && {
-      Test: hc.tests, Interval: durationNs(hc.interval), Timeout: durationNs(hc.timeout),
-      Retries: hc.retries, StartPeriod: durationNs(hc.startPeriod),
+      Test: hc.tests,
+      Interval: durationNs(hc.interval),
+      Timeout: durationNs(hc.timeout),
+      Retries: hc.retries,
+      StartPeriod: durationNs(hc.startPeriod),
     },
     StopSignal: inputs.stopSignal,
     StopTimeout: inputs.stopTimeout,
     ExposedPorts: Object.fromEntries(ports.map((p) => [portKey(p), {}])),
     HostConfig: {
-      Memory: mb(inputs.memory), MemorySwap: mb(inputs.memorySwap),
+      Memory: mb(inputs.memory),
+      MemorySwap: mb(inputs.memorySwap),
       NanoCpus: inputs.cpus ? Math.round(Number(inputs.cpus) * 1e9) : undefined,
-      CapDrop: inputs.capabilities?.drops, CapAdd: inputs.capabilities?.adds,
-      SecurityOpt: inputs.securityOpts, Privileged: inputs.privileged ?? false,
-      ReadonlyRootfs: inputs.readOnly ?? false, Tmpfs: inputs.tmpfs,
+      CapDrop: inputs.capabilities?.drops,
+      CapAdd: inputs.capabilities?.adds,
+      SecurityOpt: inputs.securityOpts,
+      Privileged: inputs.privileged ?? false,
+      ReadonlyRootfs: inputs.readOnly ?? false,
+      Tmpfs: inputs.tmpfs,
       RestartPolicy: inputs.restart ? { Name: inputs.restart } : undefined,
-      NetworkMode: inputs.networkMode, Sysctls: inputs.sysctls,
+      NetworkMode: inputs.networkMode,
+      Sysctls: inputs.sysctls,
       PortBindings: Object.fromEntries(ports.map((p) => [portKey(p), [{ HostIp: p.ip ?? "", HostPort: String(p.external) }]])),
-      Mounts: (inputs.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath, ReadOnly: v.readOnly ?? false })),
+      Mounts: (inputs.volumes ?? []).map((v: Inputs) => ({
+        Type: "volume",
+        Source: v.volumeName,
+        Target: v.containerPath,
+        ReadOnly: v.readOnly ?? false,
+      })),
       LogConfig: inputs.logDriver ? { Type: inputs.logDriver, Config: inputs.logOpts ?? {} } : undefined,
     },
-    NetworkingConfig: networks.length
-      ? { EndpointsConfig: { [networks[0].name]: { Aliases: networks[0].aliases ?? [] } } }
-      : undefined,
+    NetworkingConfig: networks.length ? { EndpointsConfig: { [networks[0].name]: { Aliases: networks[0].aliases ?? [] } } } : undefined,
   };
 }
 
 async function containerLogs(id: string): Promise<string> {
   const raw: string = await dockerApi("GET", `/containers/${id}/logs?stdout=1&stderr=1&tail=15`).catch(() => "");
   // Multiplexed stream: strip the 8-byte frame headers.
-  return String(raw).replace(/[\x00-\x08][\x00]{3}[\s\S]{4}/g, "").trim();
+  return (
+    String(raw)
+      // eslint-disable-next-line no-control-regex -- Docker's log stream frame headers are control bytes
+      .replace(/[\x00-\x08][\x00]{3}[\s\S]{4}/g, "")
+      .trim()
+  );
 }
 
 /**
@@ -110,8 +130,11 @@ async function waitHealthy(id: string, name: string, timeoutSeconds: number): Pr
     if (health === "healthy") return (Date.now() - started) / 1000;
     if (Date.now() - started > timeoutSeconds * 1000) {
       const exited = info.State.Status === "exited" || info.State.Status === "dead";
-      throw new StepError(`container failed to be in healthy state (${name} after ${timeoutSeconds}s: health ${health}` +
-        `${exited ? `, exited with code ${info.State.ExitCode}:\n${await containerLogs(id)}` : ""})`, { id, outputs: { name } });
+      throw new StepError(
+        `container failed to be in healthy state (${name} after ${timeoutSeconds}s: health ${health}` +
+          `${exited ? `, exited with code ${info.State.ExitCode}:\n${await containerLogs(id)}` : ""})`,
+        { id, outputs: { name } },
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -125,7 +148,10 @@ async function prepareAndStart(id: string, containerName: string, inputs: Inputs
     await dockerApi("PUT", `/containers/${id}/archive?path=/`, tar, "application/x-tar");
   }
   for (const n of (inputs.networksAdvanced ?? []).slice(1)) {
-    await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, { Container: id, EndpointConfig: { Aliases: n.aliases ?? [] } });
+    await dockerApi("POST", `/networks/${encodeURIComponent(n.name)}/connect`, {
+      Container: id,
+      EndpointConfig: { Aliases: n.aliases ?? [] },
+    });
   }
   await dockerApi("POST", `/containers/${id}/start`);
   if (inputs.wait) {
@@ -142,9 +168,27 @@ async function prepareAndStart(id: string, containerName: string, inputs: Inputs
  * container, which is why the program lists them in replaceOnChanges.
  */
 export const CONTAINER_IN_PLACE = [
-  "memory", "memorySwap", "cpuShares", "cpuSet", "cpuPeriod", "cpuQuota", "restart", "maxRetryCount",
-  "healthcheck", "tmpfs", "wait", "waitTimeout", "destroyGraceSeconds", "mustRun", "start", "init",
-  "rm", "attach", "logs", "removeVolumes", "containerReadRefreshTimeoutMilliseconds",
+  "memory",
+  "memorySwap",
+  "cpuShares",
+  "cpuSet",
+  "cpuPeriod",
+  "cpuQuota",
+  "restart",
+  "maxRetryCount",
+  "healthcheck",
+  "tmpfs",
+  "wait",
+  "waitTimeout",
+  "destroyGraceSeconds",
+  "mustRun",
+  "start",
+  "init",
+  "rm",
+  "attach",
+  "logs",
+  "removeVolumes",
+  "containerReadRefreshTimeoutMilliseconds",
   // Computed only: a difference shows in the diff, never as a reason to replace.
   "networkDatas",
 ];
@@ -170,7 +214,9 @@ const container: Provider = {
       await prepareAndStart(id, containerName, inputs, log);
     } catch (e) {
       // The container exists: report it, so state keeps it and the next update removes it.
-      throw e instanceof StepError ? e : new StepError(`container ${containerName}: ${(e as Error).message}`, { id, outputs: { name: containerName } });
+      throw e instanceof StepError
+        ? e
+        : new StepError(`container ${containerName}: ${(e as Error).message}`, { id, outputs: { name: containerName } });
     }
     return { id, outputs: { ...inputs, name: containerName } };
   },
@@ -179,17 +225,21 @@ const container: Provider = {
   // other in-place fields (healthcheck, tmpfs, wait, ...) only change the state.
   async update(id, old, inputs) {
     await dockerApi("POST", `/containers/${id}/update`, {
-      Memory: inputs.memory * 1024 * 1024, MemorySwap: inputs.memorySwap * 1024 * 1024,
-      CpuShares: inputs.cpuShares, RestartPolicy: { Name: inputs.restart },
+      Memory: inputs.memory * 1024 * 1024,
+      MemorySwap: inputs.memorySwap * 1024 * 1024,
+      CpuShares: inputs.cpuShares,
+      RestartPolicy: { Name: inputs.restart },
     });
     return { ...old, ...inputs, name: old.name };
   },
   // destroyGraceSeconds: stop (SIGTERM, then SIGKILL after the grace period), then remove.
   async delete(id, outputs) {
-    await ignoreMissing(dockerApi("POST", `/containers/${id}/stop?t=${outputs.destroyGraceSeconds ?? 10}`).catch((e) => {
-      if (String(e.message).includes("is not running") || e.status === 304) return undefined;
-      throw e;
-    }));
+    await ignoreMissing(
+      dockerApi("POST", `/containers/${id}/stop?t=${outputs.destroyGraceSeconds ?? 10}`).catch((e) => {
+        if (String(e.message).includes("is not running") || e.status === 304) return undefined;
+        throw e;
+      }),
+    );
     await ignoreMissing(dockerApi("DELETE", `/containers/${id}?force=true&v=true`));
   },
 };
@@ -198,8 +248,12 @@ const network: Provider = {
   async create(name, inputs) {
     const netName = inputs.name ?? autoName(name);
     const { Id: id } = await dockerApi("POST", "/networks/create", {
-      Name: netName, Driver: inputs.driver ?? "bridge", Internal: inputs.internal ?? false, Attachable: inputs.attachable ?? false,
-      CheckDuplicate: true, Labels: labelsOf(inputs.labels),
+      Name: netName,
+      Driver: inputs.driver ?? "bridge",
+      Internal: inputs.internal ?? false,
+      Attachable: inputs.attachable ?? false,
+      CheckDuplicate: true,
+      Labels: labelsOf(inputs.labels),
     });
     return { id, outputs: { ...inputs, name: netName } };
   },
@@ -225,7 +279,8 @@ const remoteImage: Provider = {
   // There is no registry here: the image must already be on the engine (scripts/build-images.sh).
   async create(_name, inputs) {
     const info = await ignoreMissing(dockerApi("GET", `/images/${encodeURIComponent(inputs.name)}/json`));
-    if (!info) throw new StepError(`image ${inputs.name} is not on this Docker engine (the rehearsal never pulls; run scripts/build-images.sh)`);
+    if (!info)
+      throw new StepError(`image ${inputs.name} is not on this Docker engine (the rehearsal never pulls; run scripts/build-images.sh)`);
     return { id: info.Id, outputs: { ...inputs, imageId: info.Id, repoDigest: info.RepoDigests?.[0] ?? "" } };
   },
   updatable: () => false,
@@ -254,7 +309,8 @@ export function runCommand(inputs: Inputs, script: string, log: (line: string) =
     let stderr = "";
     const relay = (buf: Buffer, into: "out" | "err") => {
       const text = buf.toString();
-      if (into === "out") stdout += text; else stderr += text;
+      if (into === "out") stdout += text;
+      else stderr += text;
       for (const line of text.split("\n").filter(Boolean)) log(`    | ${line}`);
     };
     child.stdout.on("data", (b) => relay(b, "out"));

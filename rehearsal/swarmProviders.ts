@@ -5,10 +5,15 @@
 import { dockerApi, ignoreMissing } from "./dockerApi";
 import { autoName, durationNs, Inputs, labelsOf, Provider, StepError } from "./providers";
 
-const rollout = (u: Inputs | undefined) => u && {
-  Parallelism: u.parallelism, Delay: durationNs(u.delay), FailureAction: u.failureAction,
-  Monitor: durationNs(u.monitor), MaxFailureRatio: Number(u.maxFailureRatio ?? 0), Order: u.order,
-};
+const rollout = (u: Inputs | undefined) =>
+  u && {
+    Parallelism: u.parallelism,
+    Delay: durationNs(u.delay),
+    FailureAction: u.failureAction,
+    Monitor: durationNs(u.monitor),
+    MaxFailureRatio: Number(u.maxFailureRatio ?? 0),
+    Order: u.order,
+  };
 
 /** The Engine API ServiceSpec for the docker provider's Service inputs this program uses. */
 export function serviceSpec(name: string, inputs: Inputs): Record<string, unknown> {
@@ -25,10 +30,22 @@ export function serviceSpec(name: string, inputs: Inputs): Record<string, unknow
         User: c.user,
         ReadOnly: c.readOnly ?? false,
         Labels: labelsOf(c.labels),
-        Mounts: (c.mounts ?? []).map((m: Inputs) => ({ Type: m.type, Target: m.target, TmpfsOptions: m.tmpfsOptions && { SizeBytes: m.tmpfsOptions.sizeBytes } })),
-        Healthcheck: hc && { Test: hc.tests, Interval: durationNs(hc.interval), Timeout: durationNs(hc.timeout), Retries: hc.retries, StartPeriod: durationNs(hc.startPeriod) },
+        Mounts: (c.mounts ?? []).map((m: Inputs) => ({
+          Type: m.type,
+          Target: m.target,
+          TmpfsOptions: m.tmpfsOptions && { SizeBytes: m.tmpfsOptions.sizeBytes },
+        })),
+        Healthcheck: hc && {
+          Test: hc.tests,
+          Interval: durationNs(hc.interval),
+          Timeout: durationNs(hc.timeout),
+          Retries: hc.retries,
+          StartPeriod: durationNs(hc.startPeriod),
+        },
         Secrets: (c.secrets ?? []).map((s: Inputs) => ({
-          SecretID: s.secretId, SecretName: s.secretName, File: { Name: s.fileName, UID: s.fileUid, GID: s.fileGid, Mode: s.fileMode },
+          SecretID: s.secretId,
+          SecretName: s.secretName,
+          File: { Name: s.fileName, UID: s.fileUid, GID: s.fileGid, Mode: s.fileMode },
         })),
         StopSignal: c.stopSignal,
         StopGracePeriod: durationNs(c.stopGracePeriod),
@@ -54,13 +71,18 @@ async function converged(id: string, replicas: number, timeoutSeconds: number, n
   const started = Date.now();
   for (;;) {
     const svc = await dockerApi("GET", `/services/${id}`);
-    const tasks: Inputs[] = await dockerApi("GET", `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [id], "desired-state": ["running"] }))}`);
+    const tasks: Inputs[] = await dockerApi(
+      "GET",
+      `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [id], "desired-state": ["running"] }))}`,
+    );
     const current = tasks.filter((t) => t.Spec?.ContainerSpec?.Image === svc.Spec.TaskTemplate.ContainerSpec.Image);
     const running = current.filter((t) => t.Status?.State === "running");
     if (running.length === replicas && tasks.length === replicas) return (Date.now() - started) / 1000;
     if (Date.now() - started > timeoutSeconds * 1000) {
       const states = tasks.map((t) => `${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ""}`).join(", ");
-      throw new StepError(`service ${name} did not converge within ${timeoutSeconds}s: ${running.length}/${replicas} running; tasks: ${states || "none"}`);
+      throw new StepError(
+        `service ${name} did not converge within ${timeoutSeconds}s: ${running.length}/${replicas} running; tasks: ${states || "none"}`,
+      );
     }
     await sleep(500);
   }
@@ -95,7 +117,8 @@ const service: Provider = {
       if (u && u.StartedAt !== startedBefore) {
         if (u.State === "completed") break;
         if (u.State === "rollback_completed") throw new StepError(`swarm rolled the update of ${old.name} back: ${u.Message}`);
-        if (u.State === "paused" || u.State === "rollback_paused") throw new StepError(`the update of ${old.name} is ${u.State}: ${u.Message}`);
+        if (u.State === "paused" || u.State === "rollback_paused")
+          throw new StepError(`the update of ${old.name} is ${u.State}: ${u.Message}`);
       } else if (Date.now() - begun > 3000) {
         break; // no rolling update started: the task spec did not change (e.g. only replicas)
       }

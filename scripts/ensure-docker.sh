@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers and debootstrap is there: installs docker.io and
-# debootstrap from Debian when missing, starts dockerd when no engine answers.
+# Makes sure a Docker engine answers and the test tools are there: installs docker.io,
+# debootstrap, shellcheck and flake8 from Debian when missing, starts dockerd when no
+# engine answers.
 # Idempotent: does nothing on a machine that already has both.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/ensure-docker.sh [--help]
-Installs docker.io and debootstrap (apt-get, needs root) when missing and starts
+Installs docker.io, debootstrap, shellcheck and flake8 (apt-get, needs root) when missing and starts
 dockerd in the background when `docker info` does not answer; waits up to 60 s.
 Exit codes: 0 engine answers, 1 could not install or start it.
 USAGE
@@ -18,6 +19,8 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
+# The Python linter of `npm run lint` (Debian's, run by Debian's interpreter).
+/usr/bin/python3 -m flake8 --version >/dev/null 2>&1 || missing+=(flake8)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-docker: installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then

@@ -5,7 +5,9 @@
 //   node scripts/stack-image.mjs STACK --version   prints its tag (what /api/v1/status reports)
 //   node scripts/stack-image.mjs STACK --set REF   writes REF
 import { readFileSync, writeFileSync } from "node:fs";
+
 import { parseDocument } from "yaml";
+
 import imageRef from "../config/imageRef.js";
 
 const [stack, flag, value] = process.argv.slice(2);

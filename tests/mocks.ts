@@ -2,15 +2,16 @@
 // registers: inputs (plain and raw, to see secrets), options and dependencies as the
 // engine would receive them (see support/monitor.ts).
 import { createHash } from "node:crypto";
+
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+
 import { settled, startProgram, valueOf } from "../rehearsal/program";
 import { isSecretValue, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../rehearsal/secrets";
 
 export { isSecretValue, unwrapSecrets };
 
 export { ROOT, stackFileConfig } from "../config/stackFile";
-
 
 export interface Recorded {
   type: string;
@@ -53,7 +54,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, name: inputs.name ?? `${name}-${hex(name + JSON.stringify(inputs.image ?? ""), 7)}` };
     case "docker:index/remoteImage:RemoteImage":
       // A registry image gets a repo digest once pulled; a local one (no registry host) has none.
-      return { ...inputs, imageId: `sha256:${hex(inputs.name, 64)}`, repoDigest: inputs.name.includes("/") ? `${inputs.name.split(/[:@]/)[0]}@sha256:${hex(`d${inputs.name}`, 64)}` : "" };
+      return {
+        ...inputs,
+        imageId: `sha256:${hex(inputs.name, 64)}`,
+        repoDigest: inputs.name.includes("/") ? `${inputs.name.split(/[:@]/)[0]}@sha256:${hex(`d${inputs.name}`, 64)}` : "",
+      };
     case "random:index/randomPassword:RandomPassword":
       return { ...inputs, result: `pw${hex(name, 30)}`, bcryptHash: "x" };
     case "command:local:Command":
@@ -86,15 +91,29 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   // The production stack declares GitHub resources, which need a token.
   if (process.env.GITHUB_TOKEN === undefined) process.env.GITHUB_TOKEN = "ghp_mocktoken";
   const exported = await startProgram({
-    stack, config, secretKeys,
+    stack,
+    config,
+    secretKeys,
     mocks: { newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }), call: mockCall },
-    after: (r, urn, state) => resources.push({
-      type: r.type, name: r.name, urn, inputs: unwrapSecrets(r.raw), raw: r.raw, parent: r.parent,
-      dependencies: r.dependencies, propertyDependencies: r.propertyDependencies, state: unwrapSecrets(state),
-      deleteBeforeReplace: r.deleteBeforeReplace,
-      replaceOnChanges: r.replaceOnChanges, protect: r.protect,
-    }),
-    load: async () => { vi.resetModules(); return import("../index"); },
+    after: (r, urn, state) =>
+      resources.push({
+        type: r.type,
+        name: r.name,
+        urn,
+        inputs: unwrapSecrets(r.raw),
+        raw: r.raw,
+        parent: r.parent,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+        state: unwrapSecrets(state),
+        deleteBeforeReplace: r.deleteBeforeReplace,
+        replaceOnChanges: r.replaceOnChanges,
+        protect: r.protect,
+      }),
+    load: async () => {
+      vi.resetModules();
+      return import("../index");
+    },
   });
   const outputs: Record<string, unknown> = {};
   const rawOutputs: Record<string, unknown> = {};
@@ -108,7 +127,6 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     .map((r) => `pw${hex(r.name, 30)}`);
   return { resources: [...resources], outputs, rawOutputs, generatedSecrets };
 }
-
 
 /** Paths (a.b[0].c) where `needle` occurs in a string that is not inside a secret. */
 export function plainOccurrences(v: any, needle: string, at = ""): string[] {

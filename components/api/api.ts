@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { ApiRuntime } from "../gates";
 import { hardening, hostCommand, LABELS, labels, limits, logOptions, NOTHING_ARGV } from "../shared";
 import { replicaWatchArgv, SECRET_DIR, SECRET_KEY_FILE, secretKeyWriteArgv, secretKeyWriterImage } from "./commands";
@@ -14,9 +15,24 @@ import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./release";
  * them in place with `docker update`. (cpus is ForceNew: a change rolls the replicas.)
  */
 export const REPLICA_REPLACE_ON_CHANGES = [
-  "image", "envs", "command", "entrypoints", "healthcheck", "user", "labels",
-  "networksAdvanced", "readOnly", "tmpfs", "capabilities", "securityOpts",
-  "logDriver", "logOpts", "uploads", "volumes", "workingDir", "stopSignal",
+  "image",
+  "envs",
+  "command",
+  "entrypoints",
+  "healthcheck",
+  "user",
+  "labels",
+  "networksAdvanced",
+  "readOnly",
+  "tmpfs",
+  "capabilities",
+  "securityOpts",
+  "logDriver",
+  "logOpts",
+  "uploads",
+  "volumes",
+  "workingDir",
+  "stopSignal",
 ];
 
 /** The API: its image, a one-off migration in that image, then N replicas. */
@@ -38,73 +54,101 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
     ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
     this.secretKeyVolume = new docker.Volume(`${name}-secret-key`, { labels: labels(args.stack, "api-secret") }, { parent: this });
     const writerImage = secretKeyWriterImage(s.user, this.image.imageId, args.stableImage);
-    this.secretKeyWrite = hostCommand(`${name}-secret-key-write`, {
-      argv: pulumi.all([writerImage, this.secretKeyVolume.name]).apply(([image, volume]) =>
-        secretKeyWriteArgv({ image, volume, dir: SECRET_DIR, file: SECRET_KEY_FILE, stack: args.stack, user: s.user })),
-      dockerHost: args.dockerHost,
-      stdin: args.secretKey,
-      // A new key or a new volume is written again; a new image is not (the volume keeps it).
-      triggers: [this.secretKeyVolume.name, args.secretKey],
-    }, { parent: this, dependsOn: [this.secretKeyVolume] });
-    const envs = pulumi.secret(pulumi.all([args.databaseUrl, args.redisUrl]).apply(([db, redis]) => [
-      `DATABASE_URL=${db}`,
-      `REDIS_URL=${redis}`,
-      `SECRET_KEY_FILE=${SECRET_KEY_FILE}`,
-      ...Object.entries(apiEnv(args)).map(([k, v]) => `${k}=${v}`),
-      ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
-    ]));
+    this.secretKeyWrite = hostCommand(
+      `${name}-secret-key-write`,
+      {
+        argv: pulumi
+          .all([writerImage, this.secretKeyVolume.name])
+          .apply(([image, volume]) =>
+            secretKeyWriteArgv({ image, volume, dir: SECRET_DIR, file: SECRET_KEY_FILE, stack: args.stack, user: s.user }),
+          ),
+        dockerHost: args.dockerHost,
+        stdin: args.secretKey,
+        // A new key or a new volume is written again; a new image is not (the volume keeps it).
+        triggers: [this.secretKeyVolume.name, args.secretKey],
+      },
+      { parent: this, dependsOn: [this.secretKeyVolume] },
+    );
+    const envs = pulumi.secret(
+      pulumi
+        .all([args.databaseUrl, args.redisUrl])
+        .apply(([db, redis]) => [
+          `DATABASE_URL=${db}`,
+          `REDIS_URL=${redis}`,
+          `SECRET_KEY_FILE=${SECRET_KEY_FILE}`,
+          ...Object.entries(apiEnv(args)).map(([k, v]) => `${k}=${v}`),
+          ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
+        ]),
+    );
 
-    this.replicas = Array.from({ length: s.replicas }, (_, i) => new docker.Container(`${name}-replica-${i}`, {
-      // No `name` and no host port: Pulumi auto-names each container, so the new one
-      // can run beside the old one during a replacement.
-      image: this.image.imageId,
-      envs,
-      // The key is a file only the API user can read (the app reads SECRET_KEY_FILE), on a
-      // volume mounted read-only.
-      volumes: [{ volumeName: this.secretKeyVolume.name, containerPath: SECRET_DIR, readOnly: true }],
-      user: s.user,
-      readOnly: s.readOnlyRootFilesystem,
-      ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
-      networksAdvanced: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
-      healthcheck: apiHealthcheck(s),
-      // The create only succeeds once Docker reports the container healthy.
-      wait: true,
-      waitTimeout: s.waitTimeoutSeconds,
-      // SIGTERM, then this long to finish in-flight requests before SIGKILL.
-      stopSignal: "SIGTERM",
-      stopTimeout: s.destroyGraceSeconds,
-      destroyGraceSeconds: s.destroyGraceSeconds,
-      labels: [...labels(args.stack, "api"), { label: LABELS.version, value: args.version }],
-      ...limits(s),
-      ...hardening(),
-      ...logOptions(args.logging),
-    }, {
-      parent: this,
-      dependsOn: [this.migration, this.secretKeyWrite],
-      // Explicit: create the new replica, delete the old one at the end of the update.
-      deleteBeforeReplace: false,
-      replaceOnChanges: REPLICA_REPLACE_ON_CHANGES,
-    }));
+    this.replicas = Array.from(
+      { length: s.replicas },
+      (_, i) =>
+        new docker.Container(
+          `${name}-replica-${i}`,
+          {
+            // No `name` and no host port: Pulumi auto-names each container, so the new one
+            // can run beside the old one during a replacement.
+            image: this.image.imageId,
+            envs,
+            // The key is a file only the API user can read (the app reads SECRET_KEY_FILE), on a
+            // volume mounted read-only.
+            volumes: [{ volumeName: this.secretKeyVolume.name, containerPath: SECRET_DIR, readOnly: true }],
+            user: s.user,
+            readOnly: s.readOnlyRootFilesystem,
+            ...(s.readOnlyRootFilesystem ? { tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" } } : {}),
+            networksAdvanced: [{ name: args.edgeNetwork }, { name: args.internalNetwork }],
+            healthcheck: apiHealthcheck(s),
+            // The create only succeeds once Docker reports the container healthy.
+            wait: true,
+            waitTimeout: s.waitTimeoutSeconds,
+            // SIGTERM, then this long to finish in-flight requests before SIGKILL.
+            stopSignal: "SIGTERM",
+            stopTimeout: s.destroyGraceSeconds,
+            destroyGraceSeconds: s.destroyGraceSeconds,
+            labels: [...labels(args.stack, "api"), { label: LABELS.version, value: args.version }],
+            ...limits(s),
+            ...hardening(),
+            ...logOptions(args.logging),
+          },
+          {
+            parent: this,
+            dependsOn: [this.migration, this.secretKeyWrite],
+            // Explicit: create the new replica, delete the old one at the end of the update.
+            deleteBeforeReplace: false,
+            replaceOnChanges: REPLICA_REPLACE_ON_CHANGES,
+          },
+        ),
+    );
 
     // Beside the replicas' creation (not before it): a new replica Docker calls unhealthy
     // is removed at once, so a bad image fails the update in seconds instead of after
     // waitTimeout, and leaves no broken replica running. Runs when the image changes,
     // which replaces every replica; any other input change runs NOTHING_ARGV.
-    this.replicaWatch = hostCommand(`${name}-replica-watch`, {
-      argv: this.image.imageId.apply((image) =>
-        replicaWatchArgv({ stack: args.stack, image, count: s.replicas, timeoutSeconds: s.waitTimeoutSeconds + 10 })),
-      update: NOTHING_ARGV,
-      dockerHost: args.dockerHost,
-      triggers: [this.image.imageId],
-    }, { parent: this, dependsOn: [this.migration, this.secretKeyWrite] });
+    this.replicaWatch = hostCommand(
+      `${name}-replica-watch`,
+      {
+        argv: this.image.imageId.apply((image) =>
+          replicaWatchArgv({ stack: args.stack, image, count: s.replicas, timeoutSeconds: s.waitTimeoutSeconds + 10 }),
+        ),
+        update: NOTHING_ARGV,
+        dockerHost: args.dockerHost,
+        triggers: [this.image.imageId],
+      },
+      { parent: this, dependsOn: [this.migration, this.secretKeyWrite] },
+    );
 
     this.replicaNames = pulumi.all(this.replicas.map((r) => r.name));
     this.serving = [...this.replicas, this.replicaWatch];
     this.upstreamTargets = this.replicaNames;
     this.registerOutputs({
-      image: this.image, migration: this.migration, secretKeyVolume: this.secretKeyVolume, secretKeyWrite: this.secretKeyWrite,
-      replicaWatch: this.replicaWatch, replicas: this.replicas, replicaNames: this.replicaNames,
+      image: this.image,
+      migration: this.migration,
+      secretKeyVolume: this.secretKeyVolume,
+      secretKeyWrite: this.secretKeyWrite,
+      replicaWatch: this.replicaWatch,
+      replicas: this.replicas,
+      replicaNames: this.replicaNames,
     });
   }
 }
-

@@ -1,6 +1,7 @@
 // What the API part runs, as argument lists: the migration, the key writer, the replica
 // watch, the swarm check and the replicas' Docker HEALTHCHECK.
 import * as pulumi from "@pulumi/pulumi";
+
 import { HTTP_PROBE_PY } from "../gates";
 import { labelArgs } from "../shared";
 
@@ -31,6 +32,8 @@ export interface MigrationArgvArgs {
  * without a value), so they are never part of the argument list.
  */
 export function migrationArgv(a: MigrationArgvArgs): string[] {
+  // Flags and their values stay together, as written.
+  // prettier-ignore
   return [
     "docker", "run", "--rm",
     "--network", a.network,
@@ -53,6 +56,7 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
  * root filesystem. A leftover `.new` (a write cut short) is removed first: root without
  * CAP_DAC_OVERRIDE cannot open a 0400 file it handed to another uid.
  */
+// prettier-ignore
 export const SECRET_KEY_WRITE_SCRIPT = [
   "set -eu",
   "umask 077",
@@ -76,6 +80,8 @@ export interface SecretKeyWriteArgs {
 }
 
 export function secretKeyWriteArgv(a: SecretKeyWriteArgs): string[] {
+  // Flags and their values stay together, as written.
+  // prettier-ignore
   return [
     "docker", "run", "--rm", "-i", "--network", "none",
     ...labelArgs(a.stack, "secret-writer"),
@@ -101,11 +107,14 @@ export function secretKeyWriterImage(apiUser: string, apiImage: pulumi.Input<str
 
 /** `node replica-watch.js`: watches the replicas a new image creates. */
 export function replicaWatchArgv(a: { stack: string; image: string; count: number; timeoutSeconds: number }): string[] {
+  // Flags and their values stay together, as written.
+  // prettier-ignore
   return ["node", REPLICA_WATCH, "--stack", a.stack, "--image", a.image, "--count", String(a.count), "--timeout", String(a.timeoutSeconds)];
 }
 
 /** The API's Docker HEALTHCHECK: the probe shared with the health gate (gates/probes.js). */
 export function apiHealthcheckTest(port: number, healthPath: string): string[] {
+  // Flags and their values stay together, as written.
+  // prettier-ignore
   return ["CMD", "python3", "-c", HTTP_PROBE_PY, `http://127.0.0.1:${port}${healthPath}`];
 }
-

@@ -3,6 +3,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../../config";
 import { hostCommand, seconds } from "../shared";
 import { apiHealthcheckTest, migrationArgv } from "./commands";
@@ -62,14 +63,21 @@ export function apiEnv(args: Pick<ApiArgs, "settings" | "version" | "environment
 export function imageAndMigration(name: string, args: ApiArgs, parent: pulumi.Resource) {
   const s = args.settings;
   const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent });
-  const migration: command.local.Command = hostCommand(`${name}-migration`, {
-    argv: pulumi.all([image.imageId, args.internalNetwork]).apply(([id, network]) =>
-      migrationArgv({ image: id, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand })),
-    dockerHost: args.dockerHost,
-    environment: { DATABASE_URL: args.databaseUrl, REDIS_URL: args.redisUrl },
-    // A new image runs its migrations again (they are idempotent: alembic records the head).
-    triggers: [image.imageId],
-  }, { parent, dependsOn: args.migrationDependsOn });
+  const migration: command.local.Command = hostCommand(
+    `${name}-migration`,
+    {
+      argv: pulumi
+        .all([image.imageId, args.internalNetwork])
+        .apply(([id, network]) =>
+          migrationArgv({ image: id, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand }),
+        ),
+      dockerHost: args.dockerHost,
+      environment: { DATABASE_URL: args.databaseUrl, REDIS_URL: args.redisUrl },
+      // A new image runs its migrations again (they are idempotent: alembic records the head).
+      triggers: [image.imageId],
+    },
+    { parent, dependsOn: args.migrationDependsOn },
+  );
   return { image, migration };
 }
 

@@ -35,7 +35,8 @@ function parseArgs(argv) {
     if (!/^\d{1,5}$/.test(out[k] ?? "") || Number(out[k]) < 1) throw new Error(`--${k} must be a whole number of at least 1\n${USAGE}`);
     out[k] = Number(out[k]);
   }
-  if (!out.stack || !/^sha256:[0-9a-f]{64}$/.test(out.image ?? "")) throw new Error(`--stack and --image (sha256:<64 hex digits>) are required\n${USAGE}`);
+  if (!out.stack || !/^sha256:[0-9a-f]{64}$/.test(out.image ?? ""))
+    throw new Error(`--stack and --image (sha256:<64 hex digits>) are required\n${USAGE}`);
   return out;
 }
 
@@ -66,13 +67,17 @@ function verdict({ healthy, starting }, removedCount, count, timedOut = false) {
 
 function look(stack) {
   const ids = docker(["ps", "-aq", "--filter", `label=${labels.LABELS.stack}=${stack}`, "--filter", `label=${labels.LABELS.role}=api`])
-    .split("\n").filter(Boolean);
+    .split("\n")
+    .filter(Boolean);
   if (ids.length === 0) return [];
   const format = "{{.Id}} {{.Name}} {{.Image}} {{.Created}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}";
-  return docker(["inspect", "--format", format, ...ids]).split("\n").filter(Boolean).map((line) => {
-    const [id, name, image, created, health] = line.split(" ");
-    return { id, name: name.replace(/^\//, ""), image, created: Date.parse(created), health };
-  });
+  return docker(["inspect", "--format", format, ...ids])
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id, name, image, created, health] = line.split(" ");
+      return { id, name: name.replace(/^\//, ""), image, created: Date.parse(created), health };
+    });
 }
 
 async function main() {
@@ -87,10 +92,18 @@ async function main() {
   const removed = [];
   for (;;) {
     let containers = [];
-    try { containers = look(args.stack); } catch (e) { console.error(`replica-watch: ${e.message}`); }
+    try {
+      containers = look(args.stack);
+    } catch (e) {
+      console.error(`replica-watch: ${e.message}`);
+    }
     const seen = judge(containers, args.image, started);
     for (const c of seen.remove) {
-      try { docker(["rm", "-f", c.id]); } catch { /* gone already */ }
+      try {
+        docker(["rm", "-f", c.id]);
+      } catch {
+        /* gone already */
+      }
       removed.push(c.name);
       console.error(`replica-watch: removed ${c.name}: Docker reports it unhealthy (its health check kept failing after its start period)`);
     }
@@ -101,9 +114,11 @@ async function main() {
       process.exit(1);
     }
     if (exit === 0) {
-      console.log(seen.healthy >= args.count
-        ? `replica-watch: ${args.count} new replica(s) healthy after ${seconds.toFixed(1)}s`
-        : `replica-watch: ${args.timeout}s passed; the provider's wait decides`);
+      console.log(
+        seen.healthy >= args.count
+          ? `replica-watch: ${args.count} new replica(s) healthy after ${seconds.toFixed(1)}s`
+          : `replica-watch: ${args.timeout}s passed; the provider's wait decides`,
+      );
       process.exit(0);
     }
     await new Promise((r) => setTimeout(r, 1000));

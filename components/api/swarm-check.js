@@ -10,11 +10,14 @@ const USAGE = "usage: swarm-check.js --data-label LABEL   (e.g. taskflow.data; t
 /** What is wrong with this node for the swarm runtime, or undefined when nothing is. */
 function problem(info, labelValue, label) {
   const [state, manager] = info.split(" ");
-  if (state !== "active") return `this Docker host is not in a swarm (state ${state || "unknown"}): run \`docker swarm init\` on it, or point docker.host at a manager`;
+  if (state !== "active")
+    return `this Docker host is not in a swarm (state ${state || "unknown"}): run \`docker swarm init\` on it, or point docker.host at a manager`;
   if (manager !== "true") return "this Docker host is a swarm worker: point docker.host at a manager (services are created there)";
   if (labelValue !== "true") {
-    return `this node must be the data node, labeled ${label}=true (Postgres and Redis run here, with their volumes): ` +
-      `docker node update --label-add ${label}=true $(docker node inspect self --format '{{.Description.Hostname}}')`;
+    return (
+      `this node must be the data node, labeled ${label}=true (Postgres and Redis run here, with their volumes): ` +
+      `docker node update --label-add ${label}=true $(docker node inspect self --format '{{.Description.Hostname}}')`
+    );
   }
   return undefined;
 }
@@ -27,7 +30,9 @@ if (require.main === module) {
   }
   try {
     const info = docker(["info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"]);
-    const value = info.startsWith("active true") ? docker(["node", "inspect", "self", "--format", `{{ index .Spec.Labels ${JSON.stringify(label)} }}`]) : "";
+    const value = info.startsWith("active true")
+      ? docker(["node", "inspect", "self", "--format", `{{ index .Spec.Labels ${JSON.stringify(label)} }}`])
+      : "";
     const why = problem(info, value, label);
     if (why) {
       console.error(`swarm-check: ${why}`);

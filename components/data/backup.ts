@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+
 import { hostCommand } from "../shared";
 import { backupArgv } from "./commands";
 import { BACKUP_DIR } from "./postgres";
@@ -19,11 +20,15 @@ export class Backup extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Backup", name, {}, opts);
-    this.command = hostCommand(`${name}-dump`, {
-      argv: pulumi.output(args.postgresContainer).apply((c) => backupArgv(c, BACKUP_DIR, args.keep)),
-      dockerHost: args.dockerHost,
-      triggers: [args.image],
-    }, { parent: this, dependsOn: args.dependsOn });
+    this.command = hostCommand(
+      `${name}-dump`,
+      {
+        argv: pulumi.output(args.postgresContainer).apply((c) => backupArgv(c, BACKUP_DIR, args.keep)),
+        dockerHost: args.dockerHost,
+        triggers: [args.image],
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
     this.registerOutputs({ command: this.command });
   }
 }

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { labels } from "../shared";
 
 /** The named volume holding a data store's files; `protect` keeps `pulumi destroy` off it. */

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../../config";
 import { generatedPassword, hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
 import { REDIS_HEALTHCHECK_TEST, REDIS_PASSWORD_FILE } from "./commands";
@@ -28,36 +29,43 @@ export class Redis extends pulumi.ComponentResource {
     super("taskflow:docker:Redis", name, {}, opts);
     const s = args.settings;
     this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
-    const conf = pulumi.secret(this.password.apply((p) =>
-      renderRedisConf({ password: p, maxmemoryMb: s.maxmemoryMb, maxmemoryPolicy: s.maxmemoryPolicy, appendonly: s.appendonly })));
+    const conf = pulumi.secret(
+      this.password.apply((p) =>
+        renderRedisConf({ password: p, maxmemoryMb: s.maxmemoryMb, maxmemoryPolicy: s.maxmemoryPolicy, appendonly: s.appendonly }),
+      ),
+    );
 
     this.volume = dataVolume(`${name}-volume`, args.stack, "redis-data", args.protectData, this);
     const owner = uidOf(s.runAs);
-    this.container = new docker.Container(`${name}-container`, {
-      image: s.image,
-      user: s.runAs,
-      command: ["redis-server", CONF_FILE],
-      uploads: [
-        { file: CONF_FILE, content: conf, owner, permissions: "0400" },
-        { file: REDIS_PASSWORD_FILE, content: this.password, owner, permissions: "0400" },
-      ],
-      volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
-      networksAdvanced: [{ name: args.internalNetwork, aliases: [REDIS_HOST] }],
-      healthcheck: { tests: REDIS_HEALTHCHECK_TEST, interval: seconds(2), timeout: seconds(3), retries: 5, startPeriod: seconds(5) },
-      wait: true,
-      waitTimeout: 60,
-      stopTimeout: 30,
-      destroyGraceSeconds: 30,
-      labels: labels(args.stack, "redis"),
-      ...limits(s),
-      ...hardening(),
-      ...logOptions(args.logging),
-    }, {
-      parent: this,
-      // One writer per append-only file: the old server stops before the new one starts.
-      deleteBeforeReplace: true,
-      dependsOn: [this.volume],
-    });
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        image: s.image,
+        user: s.runAs,
+        command: ["redis-server", CONF_FILE],
+        uploads: [
+          { file: CONF_FILE, content: conf, owner, permissions: "0400" },
+          { file: REDIS_PASSWORD_FILE, content: this.password, owner, permissions: "0400" },
+        ],
+        volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
+        networksAdvanced: [{ name: args.internalNetwork, aliases: [REDIS_HOST] }],
+        healthcheck: { tests: REDIS_HEALTHCHECK_TEST, interval: seconds(2), timeout: seconds(3), retries: 5, startPeriod: seconds(5) },
+        wait: true,
+        waitTimeout: 60,
+        stopTimeout: 30,
+        destroyGraceSeconds: 30,
+        labels: labels(args.stack, "redis"),
+        ...limits(s),
+        ...hardening(),
+        ...logOptions(args.logging),
+      },
+      {
+        parent: this,
+        // One writer per append-only file: the old server stops before the new one starts.
+        deleteBeforeReplace: true,
+        dependsOn: [this.volume],
+      },
+    );
 
     this.host = pulumi.output(REDIS_HOST);
     this.url = pulumi.secret(pulumi.interpolate`redis://:${this.password}@${REDIS_HOST}:6379/0`);

@@ -2,6 +2,7 @@
 // `Api` (N replica containers) and `SwarmApi` (one swarm service) implement it, and
 // HealthGate and Cutover take it whole, so neither asks which runtime it has.
 import * as pulumi from "@pulumi/pulumi";
+
 import { ServiceProbe } from "./healthGateOptions";
 
 export interface ApiRuntime {

@@ -26,11 +26,28 @@ const lastLine = (stderr) => (stderr || "").trim().split("\n").at(-1);
 
 function serviceProbeArgv(opts) {
   const svc = opts.service;
-  return ["docker", "run", "--rm", "--network", svc.network,
+  return [
+    "docker",
+    "run",
+    "--rm",
+    "--network",
+    svc.network,
     ...labels.labelArgs(svc.stack, "health-gate"),
-    "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--memory", "64m",
-    svc.probeImage, "python3", "-c", SERVICE_PROBE_PY,
-    `tasks.${svc.name}`, String(opts.port), opts.healthPath, opts.statusPath];
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges:true",
+    "--memory",
+    "64m",
+    svc.probeImage,
+    "python3",
+    "-c",
+    SERVICE_PROBE_PY,
+    `tasks.${svc.name}`,
+    String(opts.port),
+    opts.healthPath,
+    opts.statusPath,
+  ];
 }
 
 /** Failures of one round over a swarm service's tasks: each must pass, and exactly `taskCount` must answer. */
@@ -54,8 +71,7 @@ function probeService(opts) {
 }
 
 function replicaProbeArgv(replica, opts) {
-  return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY,
-    `http://127.0.0.1:${opts.port}`, opts.healthPath, opts.statusPath];
+  return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY, `http://127.0.0.1:${opts.port}`, opts.healthPath, opts.statusPath];
 }
 
 function probeReplica(replica, opts) {
@@ -73,7 +89,9 @@ function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
     const req = client.get(url, { agent: false, timeout: timeoutMs, ...(ca ? { ca } : {}) }, (res) => {
       let body = "";
       res.setEncoding("utf8");
-      res.on("data", (c) => { body += c; });
+      res.on("data", (c) => {
+        body += c;
+      });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
@@ -95,7 +113,11 @@ async function probeGateway(opts) {
     const health = await get(opts.healthPath);
     const status = await get(opts.statusPath);
     let version = "";
-    try { version = JSON.parse(status.body).version ?? ""; } catch { /* judged below */ }
+    try {
+      version = JSON.parse(status.body).version ?? "";
+    } catch {
+      /* judged below */
+    }
     return judge(health.status, String(version), opts.expectedVersion);
   } catch (e) {
     return { ok: false, why: `request failed: ${e.message}` };
@@ -108,7 +130,10 @@ function judge(status, version, expected) {
   return { ok: true };
 }
 
-async function runGate(opts, { probeOne = probeReplica, probeSvc = probeService, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {}) {
+async function runGate(
+  opts,
+  { probeOne = probeReplica, probeSvc = probeService, probeGw = probeGateway, sleep, now = Date.now, log = console.log } = {},
+) {
   sleep ??= (s) => new Promise((r) => setTimeout(r, s * 1000));
   const deadline = now() + opts.timeoutSeconds * 1000;
   let streak = 0;

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../../config";
-import { ApiRuntime } from "./apiRuntime";
 import { hostCommand } from "../shared";
+import { ApiRuntime } from "./apiRuntime";
 import { healthGateArgv } from "./commands";
 
 export interface HealthGateArgs {
@@ -31,17 +32,38 @@ export class HealthGate extends pulumi.ComponentResource {
   constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:HealthGate", name, {}, opts);
     const r = args.runtime;
-    const argv = pulumi.all([args.gatewayUrl, args.gatewayCaFrom, r.replicaNames, r.serviceProbe]).apply(([gatewayUrl, gatewayCaFrom, replicas, svc]) => healthGateArgv({
-      gatewayUrl, gatewayCaFrom, replicas, service: svc, expectedVersion: args.expectedVersion,
-      port: args.api.port, healthPath: args.api.healthPath, statusPath: args.api.statusPath,
-      attempts: args.gate.attempts, intervalSeconds: args.gate.intervalSeconds, timeoutSeconds: args.gate.timeoutSeconds,
-    }));
-    this.command = hostCommand(`${name}-check`, {
-      argv,
-      dockerHost: args.dockerHost,
-      // A new release (version), new replicas or a changed service spec run the gate again.
-      triggers: [r.replicaNames, args.expectedVersion, ...(r.gateTrigger ? [r.gateTrigger] : []), ...(args.gatewayProxyId ? [args.gatewayProxyId] : [])],
-    }, { parent: this, dependsOn: [...r.serving, ...args.dependsOn] });
+    const argv = pulumi
+      .all([args.gatewayUrl, args.gatewayCaFrom, r.replicaNames, r.serviceProbe])
+      .apply(([gatewayUrl, gatewayCaFrom, replicas, svc]) =>
+        healthGateArgv({
+          gatewayUrl,
+          gatewayCaFrom,
+          replicas,
+          service: svc,
+          expectedVersion: args.expectedVersion,
+          port: args.api.port,
+          healthPath: args.api.healthPath,
+          statusPath: args.api.statusPath,
+          attempts: args.gate.attempts,
+          intervalSeconds: args.gate.intervalSeconds,
+          timeoutSeconds: args.gate.timeoutSeconds,
+        }),
+      );
+    this.command = hostCommand(
+      `${name}-check`,
+      {
+        argv,
+        dockerHost: args.dockerHost,
+        // A new release (version), new replicas or a changed service spec run the gate again.
+        triggers: [
+          r.replicaNames,
+          args.expectedVersion,
+          ...(r.gateTrigger ? [r.gateTrigger] : []),
+          ...(args.gatewayProxyId ? [args.gatewayProxyId] : []),
+        ],
+      },
+      { parent: this, dependsOn: [...r.serving, ...args.dependsOn] },
+    );
     this.registerOutputs({ command: this.command });
   }
 }

@@ -1,5 +1,11 @@
 // Types of healthGateOptions.js: what the health gate is told.
-export interface ServiceProbe { name: string; taskCount: number; network: string; probeImage: string; stack: string }
+export interface ServiceProbe {
+  name: string;
+  taskCount: number;
+  network: string;
+  probeImage: string;
+  stack: string;
+}
 
 export interface HealthGateOptions {
   /** Absent: check the replicas only (the gate before the cutover). */

@@ -47,18 +47,25 @@ function toArgv(o) {
 
 /** The options an argv says; throws with the usage on anything missing, unknown or malformed. */
 function parseArgv(argv) {
-  const byFlag = new Map([...SCALARS.map((s) => [s[0], { ...spec(s), into: "top" }]), ...SERVICE.map((s) => [s[0], { ...spec(s), into: "service" }])]);
+  const byFlag = new Map([
+    ...SCALARS.map((s) => [s[0], { ...spec(s), into: "top" }]),
+    ...SERVICE.map((s) => [s[0], { ...spec(s), into: "service" }]),
+  ]);
   const o = { replicas: [] };
   const service = {};
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag ?? "(end)"} needs a value\n${USAGE}`);
-    if (flag === "--replica") { o.replicas.push(value); continue; }
+    if (flag === "--replica") {
+      o.replicas.push(value);
+      continue;
+    }
     const s = byFlag.get(flag);
     if (!s) throw new Error(`unknown argument ${flag}\n${USAGE}`);
     const v = s.kind === "number" ? Number(value) : value;
-    if (s.kind === "number" && (value.trim() === "" || !Number.isFinite(v))) throw new Error(`${flag} needs a number, got ${JSON.stringify(value)}\n${USAGE}`);
+    if (s.kind === "number" && (value.trim() === "" || !Number.isFinite(v)))
+      throw new Error(`${flag} needs a number, got ${JSON.stringify(value)}\n${USAGE}`);
     (s.into === "top" ? o : service)[s.key] = v;
   }
   for (const [flag, key, , optional] of SCALARS) {
@@ -73,7 +80,9 @@ function parseArgv(argv) {
   return o;
 }
 
-function spec([, key, kind]) { return { key, kind }; }
+function spec([, key, kind]) {
+  return { key, kind };
+}
 
 exports.USAGE = USAGE;
 exports.toArgv = toArgv;

@@ -45,7 +45,21 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `\tgrace_period ${g.gracePeriodSeconds}s`,
   ];
   if (g.domain === undefined) {
-    return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...draining, ...health, "\thandle {", ...proxy(a), "\t}", "}", "", ...privateHealth]);
+    return lines([
+      ...global,
+      "\tauto_https off",
+      "}",
+      "",
+      `:${g.listenPort} {`,
+      ...draining,
+      ...health,
+      "\thandle {",
+      ...proxy(a),
+      "\t}",
+      "}",
+      "",
+      ...privateHealth,
+    ]);
   }
   // HTTPS: Caddy listens above 1024 (it runs without capabilities); Docker publishes
   // hostPort -> listenPort and httpsHostPort -> httpsListenPort. The redirect is ours,
@@ -103,12 +117,7 @@ const draining = [
 
 // This Caddy's own health answer, on a unix socket in its own filesystem: the container
 // health check must reach this Caddy, not whichever one the kernel picks on the port.
-const privateHealth = [
-  "http:// {",
-  `\tbind unix/${CADDY_HEALTH_SOCKET}`,
-  '\trespond "ok" 200',
-  "}",
-];
+const privateHealth = ["http:// {", `\tbind unix/${CADDY_HEALTH_SOCKET}`, '\trespond "ok" 200', "}"];
 
 /** `:<port>` for a URL to the public HTTPS port, or nothing for 443. */
 export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+
 import { ApiRuntime } from "../gates";
 import { hostCommand } from "../shared";
 import { cutoverArgv, UpstreamProbe } from "./commands";
@@ -30,11 +31,15 @@ export class Cutover extends pulumi.ComponentResource {
   constructor(name: string, args: CutoverArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Cutover", name, {}, opts);
     const targets = args.runtime.upstreamTargets;
-    this.command = hostCommand(`${name}-reload`, {
-      argv: pulumi.all([args.gatewayContainer, targets]).apply(([gw, t]) => cutoverArgv(gw, t, args.probe)),
-      dockerHost: args.dockerHost,
-      triggers: [args.gatewayId, targets],
-    }, { parent: this, dependsOn: [...args.runtime.serving, ...args.dependsOn] });
+    this.command = hostCommand(
+      `${name}-reload`,
+      {
+        argv: pulumi.all([args.gatewayContainer, targets]).apply(([gw, t]) => cutoverArgv(gw, t, args.probe)),
+        dockerHost: args.dockerHost,
+        triggers: [args.gatewayId, targets],
+      },
+      { parent: this, dependsOn: [...args.runtime.serving, ...args.dependsOn] },
+    );
     this.registerOutputs({ command: this.command });
   }
 }

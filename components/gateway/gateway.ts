@@ -1,9 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../../config";
+import { hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
 import { httpsPortSuffix, renderCaddyfile } from "./caddyfile";
 import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
-import { hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
 
 export interface GatewayArgs {
   stack: string;
@@ -56,77 +57,95 @@ export class Gateway extends pulumi.ComponentResource {
     // With a domain: certificates, keys and the ACME account live here, so a new Caddy
     // does not ask the CA again (and never hits its rate limits). Two Caddys share it
     // during a replacement; Caddy's file storage locks what it writes.
-    this.dataVolume = s.domain === undefined ? undefined
-      : new docker.Volume(`${name}-certificates`, { labels: labels(args.stack, "gateway-certificates") }, { parent: this });
+    this.dataVolume =
+      s.domain === undefined
+        ? undefined
+        : new docker.Volume(`${name}-certificates`, { labels: labels(args.stack, "gateway-certificates") }, { parent: this });
 
     const ports = [{ internal: s.listenPort, external: s.hostPort, ip: s.bindAddress, protocol: "tcp" }];
     if (s.domain !== undefined) ports.push({ internal: s.httpsListenPort, external: s.httpsHostPort, ip: s.bindAddress, protocol: "tcp" });
 
-    this.container = new docker.Container(`${name}-edge`, {
-      image: s.image,
-      user: s.user,
-      // image/gateway-edge-init: dnsmasq and the upstream watcher, restarted if they exit.
-      // How to probe the replicas comes with each cutover (gateway-upstreams set --port ...),
-      // so the edge has no per-release setting in its environment.
-      command: ["gateway-edge-init"],
-      volumes: [{ volumeName: this.configVolume.name, containerPath: "/config" }],
-      ports,
-      networksAdvanced: [{ name: args.edgeNetwork }],
-      // When the old Caddy closes its listener, connections queued on it move to the new
-      // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
-      sysctls: { "net.ipv4.tcp_migrate_req": "1" },
-      healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, ...HEALTH_TIMING },
-      wait: true,
-      waitTimeout: 60,
-      labels: labels(args.stack, "gateway"),
-      ...limits(EDGE_LIMITS),
-      ...hardening(),
-      ...logOptions(args.logging),
-    }, {
-      parent: this,
-      // A host port cannot be held by two containers: the edge is replaced stop-first.
-      deleteBeforeReplace: true,
-      // The edge runs only dnsmasq and gateway-upstreams; a new gateway image is for
-      // Caddy, and replacing the edge for it would close the port. It reaches the edge
-      // when the edge is next replaced (RUNBOOK: "Upgrade the gateway edge").
-      ignoreChanges: ["image"],
-      dependsOn: [this.configVolume],
-    });
+    this.container = new docker.Container(
+      `${name}-edge`,
+      {
+        image: s.image,
+        user: s.user,
+        // image/gateway-edge-init: dnsmasq and the upstream watcher, restarted if they exit.
+        // How to probe the replicas comes with each cutover (gateway-upstreams set --port ...),
+        // so the edge has no per-release setting in its environment.
+        command: ["gateway-edge-init"],
+        volumes: [{ volumeName: this.configVolume.name, containerPath: "/config" }],
+        ports,
+        networksAdvanced: [{ name: args.edgeNetwork }],
+        // When the old Caddy closes its listener, connections queued on it move to the new
+        // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
+        sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+        healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, ...HEALTH_TIMING },
+        wait: true,
+        waitTimeout: 60,
+        labels: labels(args.stack, "gateway"),
+        ...limits(EDGE_LIMITS),
+        ...hardening(),
+        ...logOptions(args.logging),
+      },
+      {
+        parent: this,
+        // A host port cannot be held by two containers: the edge is replaced stop-first.
+        deleteBeforeReplace: true,
+        // The edge runs only dnsmasq and gateway-upstreams; a new gateway image is for
+        // Caddy, and replacing the edge for it would close the port. It reaches the edge
+        // when the edge is next replaced (RUNBOOK: "Upgrade the gateway edge").
+        ignoreChanges: ["image"],
+        dependsOn: [this.configVolume],
+      },
+    );
 
     const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
     const stopSeconds = s.drainSeconds + s.gracePeriodSeconds + 5;
-    this.proxy = new docker.Container(`${name}-caddy`, {
-      image: s.image,
-      user: s.user,
-      // image/gateway-proxy-init: `caddy run` on CADDYFILE, drained on SIGTERM.
-      command: ["gateway-proxy-init"],
-      envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data", `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`],
-      networkMode: pulumi.interpolate`container:${this.container.id}`,
-      uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
-      ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
-      healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
-      wait: true,
-      waitTimeout: 60,
-      // Drain, then Caddy's own grace period for requests in flight, then a margin.
-      stopTimeout: stopSeconds,
-      destroyGraceSeconds: stopSeconds,
-      labels: labels(args.stack, "gateway-caddy"),
-      ...limits(s),
-      ...hardening(),
-      ...logOptions(args.logging),
-    }, {
-      parent: this,
-      // Start-first: the new Caddy is healthy (its own socket answers) before the old one
-      // is drained and deleted at the end of the update. Explicit, because pulumi-docker
-      // replaces containers delete-first by default.
-      deleteBeforeReplace: false,
-      // The provider cannot change these on a running container; a change must replace it.
-      replaceOnChanges: ["healthcheck", "tmpfs", "stopTimeout"],
-      dependsOn: [this.container, ...(this.dataVolume ? [this.dataVolume] : [])],
-    });
+    this.proxy = new docker.Container(
+      `${name}-caddy`,
+      {
+        image: s.image,
+        user: s.user,
+        // image/gateway-proxy-init: `caddy run` on CADDYFILE, drained on SIGTERM.
+        command: ["gateway-proxy-init"],
+        envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data", `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`],
+        networkMode: pulumi.interpolate`container:${this.container.id}`,
+        uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
+        ...(this.dataVolume
+          ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] }
+          : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
+        healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
+        wait: true,
+        waitTimeout: 60,
+        // Drain, then Caddy's own grace period for requests in flight, then a margin.
+        stopTimeout: stopSeconds,
+        destroyGraceSeconds: stopSeconds,
+        labels: labels(args.stack, "gateway-caddy"),
+        ...limits(s),
+        ...hardening(),
+        ...logOptions(args.logging),
+      },
+      {
+        parent: this,
+        // Start-first: the new Caddy is healthy (its own socket answers) before the old one
+        // is drained and deleted at the end of the update. Explicit, because pulumi-docker
+        // replaces containers delete-first by default.
+        deleteBeforeReplace: false,
+        // The provider cannot change these on a running container; a change must replace it.
+        replaceOnChanges: ["healthcheck", "tmpfs", "stopTimeout"],
+        dependsOn: [this.container, ...(this.dataVolume ? [this.dataVolume] : [])],
+      },
+    );
 
     this.url = pulumi.output(gatewayUrl(s));
-    this.registerOutputs({ container: this.container, proxy: this.proxy, configVolume: this.configVolume, dataVolume: this.dataVolume, url: this.url });
+    this.registerOutputs({
+      container: this.container,
+      proxy: this.proxy,
+      configVolume: this.configVolume,
+      dataVolume: this.dataVolume,
+      url: this.url,
+    });
   }
 }
 

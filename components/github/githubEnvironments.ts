@@ -1,5 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+
 import { TaskflowConfig } from "../../config";
 
 export interface GitHubEnvironmentsArgs {
@@ -54,35 +55,61 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
     const teams = s.reviewers.teams.map((slug) => github.getTeamOutput({ slug }, invoke).id.apply(Number));
     this.reviewerIds = pulumi.all([pulumi.all(users), pulumi.all(teams)]).apply(([u, t]) => ({ users: u, teams: t }));
 
-    this.environments = Object.fromEntries(ENVIRONMENTS.map((env) => {
-      const reviewed = ENVIRONMENT_RULES[env].reviewed;
-      const environment = new github.RepositoryEnvironment(`${name}-${env}`, {
-        repository,
-        environment: env,
-        canAdminsBypass: false,
-        preventSelfReview: reviewed,
-        // The wait timer is for deploys; a reviewed preview only needs the approval.
-        waitTimer: env === "production" ? s.waitTimerMinutes : 0,
-        reviewers: reviewed ? [this.reviewerIds] : [],
-        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
-      }, { parent: this });
-      for (const pattern of deploymentBranches(env)) {
-        new github.RepositoryEnvironmentDeploymentPolicy(`${name}-${env}-branch-${pattern === "*" ? "any" : pattern}`, {
-          repository, environment: environment.environment, branchPattern: pattern,
-        }, { parent: this });
-      }
-      for (const [secretName, value] of Object.entries(args.secrets[env])) {
-        new github.ActionsEnvironmentSecret(`${name}-${env}-secret-${secretName}`, {
-          repository, environment: environment.environment, secretName, plaintextValue: pulumi.secret(value),
-        }, { parent: this });
-      }
-      for (const [variableName, value] of Object.entries(s.variables[env])) {
-        new github.ActionsEnvironmentVariable(`${name}-${env}-var-${variableName}`, {
-          repository, environment: environment.environment, variableName, value,
-        }, { parent: this });
-      }
-      return [env, environment];
-    })) as Record<Environment, github.RepositoryEnvironment>;
+    this.environments = Object.fromEntries(
+      ENVIRONMENTS.map((env) => {
+        const reviewed = ENVIRONMENT_RULES[env].reviewed;
+        const environment = new github.RepositoryEnvironment(
+          `${name}-${env}`,
+          {
+            repository,
+            environment: env,
+            canAdminsBypass: false,
+            preventSelfReview: reviewed,
+            // The wait timer is for deploys; a reviewed preview only needs the approval.
+            waitTimer: env === "production" ? s.waitTimerMinutes : 0,
+            reviewers: reviewed ? [this.reviewerIds] : [],
+            deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          },
+          { parent: this },
+        );
+        for (const pattern of deploymentBranches(env)) {
+          new github.RepositoryEnvironmentDeploymentPolicy(
+            `${name}-${env}-branch-${pattern === "*" ? "any" : pattern}`,
+            {
+              repository,
+              environment: environment.environment,
+              branchPattern: pattern,
+            },
+            { parent: this },
+          );
+        }
+        for (const [secretName, value] of Object.entries(args.secrets[env])) {
+          new github.ActionsEnvironmentSecret(
+            `${name}-${env}-secret-${secretName}`,
+            {
+              repository,
+              environment: environment.environment,
+              secretName,
+              plaintextValue: pulumi.secret(value),
+            },
+            { parent: this },
+          );
+        }
+        for (const [variableName, value] of Object.entries(s.variables[env])) {
+          new github.ActionsEnvironmentVariable(
+            `${name}-${env}-var-${variableName}`,
+            {
+              repository,
+              environment: environment.environment,
+              variableName,
+              value,
+            },
+            { parent: this },
+          );
+        }
+        return [env, environment];
+      }),
+    ) as Record<Environment, github.RepositoryEnvironment>;
 
     // main's rules as two rulesets, so the deploy bot's bypass covers exactly what its
     // tag commit needs. History (no force push, no deletion, linear) binds everyone, the
@@ -90,25 +117,49 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
     // one-line stack-file commit of scripts/set-image.sh (a PR could not record a deploy
     // that is already running). Admins bypass neither.
     const main = { refName: { includes: ["refs/heads/main"], excludes: [] } };
-    this.historyRuleset = new github.RepositoryRuleset(`${name}-main-history`, {
-      repository, name: "main: history", target: "branch", enforcement: "active", conditions: main,
-      rules: { deletion: true, nonFastForward: true, requiredLinearHistory: true },
-    }, { parent: this });
-    const bot = s.tagCommitter ? github.getUserOutput({ username: s.tagCommitter }, invoke).id.apply(Number) : undefined;
-    this.reviewRuleset = new github.RepositoryRuleset(`${name}-main-review`, {
-      repository, name: "main: review and checks", target: "branch", enforcement: "active", conditions: main,
-      bypassActors: bot ? [{ actorType: "User", actorId: bot, bypassMode: "always" }] : [],
-      rules: {
-        pullRequest: {
-          requiredApprovingReviewCount: 1, dismissStaleReviewsOnPush: true, requireLastPushApproval: true,
-          requiredReviewThreadResolution: true,
-        },
-        requiredStatusChecks: { strictRequiredStatusChecksPolicy: true, requiredChecks: s.requiredChecks.map((context) => ({ context })) },
+    this.historyRuleset = new github.RepositoryRuleset(
+      `${name}-main-history`,
+      {
+        repository,
+        name: "main: history",
+        target: "branch",
+        enforcement: "active",
+        conditions: main,
+        rules: { deletion: true, nonFastForward: true, requiredLinearHistory: true },
       },
-    }, { parent: this });
+      { parent: this },
+    );
+    const bot = s.tagCommitter ? github.getUserOutput({ username: s.tagCommitter }, invoke).id.apply(Number) : undefined;
+    this.reviewRuleset = new github.RepositoryRuleset(
+      `${name}-main-review`,
+      {
+        repository,
+        name: "main: review and checks",
+        target: "branch",
+        enforcement: "active",
+        conditions: main,
+        bypassActors: bot ? [{ actorType: "User", actorId: bot, bypassMode: "always" }] : [],
+        rules: {
+          pullRequest: {
+            requiredApprovingReviewCount: 1,
+            dismissStaleReviewsOnPush: true,
+            requireLastPushApproval: true,
+            requiredReviewThreadResolution: true,
+          },
+          requiredStatusChecks: {
+            strictRequiredStatusChecksPolicy: true,
+            requiredChecks: s.requiredChecks.map((context) => ({ context })),
+          },
+        },
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({
-      environments: this.environments, historyRuleset: this.historyRuleset, reviewRuleset: this.reviewRuleset, reviewerIds: this.reviewerIds,
+      environments: this.environments,
+      historyRuleset: this.historyRuleset,
+      reviewRuleset: this.reviewRuleset,
+      reviewerIds: this.reviewerIds,
     });
   }
 }

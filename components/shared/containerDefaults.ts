@@ -1,10 +1,10 @@
 // Settings every TaskFlow container shares: labels that find (and clean up) a stack's
 // objects, bounded logs, and the least privilege a long-running service needs.
-import { LABELS } from "./labels";
 import * as docker from "@pulumi/docker";
+
 import { TaskflowConfig } from "../../config";
 import { dockerCpus } from "../../config/dockerCpus";
-
+import { LABELS } from "./labels";
 
 export function labels(stack: string, role: string): docker.types.input.ContainerLabel[] {
   return [

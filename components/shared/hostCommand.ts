@@ -39,11 +39,15 @@ export interface HostCommandArgs {
 
 /** A command.local.Command running `argv` against the stack's Docker host. */
 export function hostCommand(name: string, a: HostCommandArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
-  return new command.local.Command(name, {
-    ...argvCommand(a.argv),
-    ...(a.update ? { update: JSON.stringify(a.update) } : {}),
-    environment: { DOCKER_HOST: a.dockerHost, ...a.environment },
-    ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
-    ...(a.triggers ? { triggers: a.triggers } : {}),
-  }, opts);
+  return new command.local.Command(
+    name,
+    {
+      ...argvCommand(a.argv),
+      ...(a.update ? { update: JSON.stringify(a.update) } : {}),
+      environment: { DOCKER_HOST: a.dockerHost, ...a.environment },
+      ...(a.stdin !== undefined ? { stdin: a.stdin } : {}),
+      ...(a.triggers ? { triggers: a.triggers } : {}),
+    },
+    opts,
+  );
 }

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+
 import { labels } from "./containerDefaults";
 
 export interface NetworksArgs {
@@ -21,8 +22,16 @@ export class Networks extends pulumi.ComponentResource {
   constructor(name: string, args: NetworksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Networks", name, {}, opts);
     const driver = args.overlay ? { driver: "overlay", attachable: true } : { driver: "bridge" };
-    this.edge = new docker.Network(`${name}-edge`, { ...driver, internal: false, labels: labels(args.stack, "edge") }, { parent: this, dependsOn: args.dependsOn });
-    this.internal = new docker.Network(`${name}-internal`, { ...driver, internal: true, labels: labels(args.stack, "internal") }, { parent: this, dependsOn: args.dependsOn });
+    this.edge = new docker.Network(
+      `${name}-edge`,
+      { ...driver, internal: false, labels: labels(args.stack, "edge") },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.internal = new docker.Network(
+      `${name}-internal`,
+      { ...driver, internal: true, labels: labels(args.stack, "internal") },
+      { parent: this, dependsOn: args.dependsOn },
+    );
     this.registerOutputs({ edge: this.edge, internal: this.internal });
   }
 }

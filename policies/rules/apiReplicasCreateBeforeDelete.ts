@@ -1,10 +1,12 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
 import { roleOf } from "./common";
 
 export const apiReplicasCreateBeforeDelete: ResourceValidationPolicy = {
   name: "api-replicas-create-before-delete",
-  description: "API replicas are replaced create-before-delete and their create waits for health, so a rollout never stops the old version first.",
+  description:
+    "API replicas are replaced create-before-delete and their create waits for health, so a rollout never stops the old version first.",
   validateResource: validateResourceOfType(docker.Container, (c, args, report) => {
     if (roleOf(c) !== "api") return;
     // The docker provider replaces containers delete-first unless told otherwise.

@@ -1,6 +1,7 @@
 // Helpers shared by the rules: how a TaskFlow container says what it is.
-import { LABELS } from "../../components/shared";
 import { PolicyResource } from "@pulumi/policy";
+
+import { LABELS } from "../../components/shared";
 
 export const CONTAINER = "docker:index/container:Container";
 export const NETWORK = "docker:index/network:Network";

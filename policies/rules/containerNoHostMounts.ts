@@ -10,9 +10,11 @@ export const containerNoHostMounts: ResourceValidationPolicy = {
       ...(c.mounts ?? []).filter((m) => m.type === "bind").map((m) => m.source ?? "?"),
     ];
     for (const p of hostPaths) {
-      report(p.includes("docker.sock")
-        ? `Container mounts the Docker socket (${p}). Never mount it: it is root on the host.`
-        : `Container mounts host path ${p}. Use a named volume (docker.Volume) instead.`);
+      report(
+        p.includes("docker.sock")
+          ? `Container mounts the Docker socket (${p}). Never mount it: it is root on the host.`
+          : `Container mounts host path ${p}. Use a named volume (docker.Volume) instead.`,
+      );
     }
   }),
 };

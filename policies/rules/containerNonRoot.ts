@@ -1,10 +1,12 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
 import { rootUserProblem } from "../../config/userSpec";
 
 export const containerNonRoot: ResourceValidationPolicy = {
   name: "container-non-root",
-  description: "Every container runs as a non-root user and group (compared as numbers), so a compromised process is not root on the container.",
+  description:
+    "Every container runs as a non-root user and group (compared as numbers), so a compromised process is not root on the container.",
   validateResource: validateResourceOfType(docker.Container, (c, _args, report) => {
     const user = c.user ?? "";
     if (user === "") {

@@ -1,4 +1,5 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+
 import { CONTAINER, isDataStore, NETWORK, resourcesOfType } from "./common";
 
 /** The networks a container attaches to, resolved to their resources where the program links them. */
@@ -6,7 +7,10 @@ function networksOf(c: PolicyResource, all: PolicyResource[]): { name: string; r
   const linked = c.propertyDependencies?.networksAdvanced ?? [];
   return (c.props.networksAdvanced ?? []).map((n: { name?: string }, i: number) => {
     const byName = resourcesOfType(all, NETWORK).find((r) => r.props.name !== undefined && r.props.name === n.name);
-    return { name: n.name ?? linked[i]?.name ?? "(unknown)", resource: byName ?? (linked.length === 1 || linked.length > i ? linked[i] : undefined) };
+    return {
+      name: n.name ?? linked[i]?.name ?? "(unknown)",
+      resource: byName ?? (linked.length === 1 || linked.length > i ? linked[i] : undefined),
+    };
   });
 }
 
@@ -20,11 +24,17 @@ export const dataStoresInternalOnly: StackValidationPolicy = {
       }
       const networks = networksOf(c, args.resources);
       if (networks.length === 0 || c.props.networkMode === "host") {
-        report(`Data store ${c.name} is on Docker's default or host network. Attach it only to a docker.Network with internal: true.`, c.urn);
+        report(
+          `Data store ${c.name} is on Docker's default or host network. Attach it only to a docker.Network with internal: true.`,
+          c.urn,
+        );
       }
       for (const n of networks) {
         if (n.resource?.props.internal !== true) {
-          report(`Data store ${c.name} attaches to network ${n.resource?.name ?? n.name}, which is not internal. Attach it only to a docker.Network with internal: true.`, c.urn);
+          report(
+            `Data store ${c.name} attaches to network ${n.resource?.name ?? n.name}, which is not internal. Attach it only to a docker.Network with internal: true.`,
+            c.urn,
+          );
         }
       }
     }

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
 import { isPinned, parseImageRef } from "../../config/imageRef";
 
 // A container may reference its image by the content id the RemoteImage resolved.
@@ -23,13 +24,16 @@ export function imageProblem(ref: string, requireDigest: boolean): string | unde
 const check = (ref: string | undefined, what: string, requireDigest: boolean, report: (m: string) => void) => {
   const problem = ref === undefined ? undefined : imageProblem(ref, requireDigest);
   if (problem) {
-    report(`${what} image "${ref}" ${problem}. Pin it: repository:<commit-sha or x.y.z>${requireDigest ? "@sha256:<digest>" : " or @sha256:<digest>"}, so what was tested is what runs.`);
+    report(
+      `${what} image "${ref}" ${problem}. Pin it: repository:<commit-sha or x.y.z>${requireDigest ? "@sha256:<digest>" : " or @sha256:<digest>"}, so what was tested is what runs.`,
+    );
   }
 };
 
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
-  description: "Images are pinned to an immutable tag or digest (a digest where required): a movable tag can deploy untested code on a restart.",
+  description:
+    "Images are pinned to an immutable tag or digest (a digest where required): a movable tag can deploy untested code on a restart.",
   configSchema: { properties: { requireDigest: { type: "boolean", default: false } } },
   validateResource: [
     validateResourceOfType(docker.Container, (c, args, report) => {

@@ -1,6 +1,7 @@
 // The rules as plain data: policies/index.ts assembles them into the pack, and the
 // tests run them directly (constructing a PolicyPack would start the policy server).
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
 import { apiReplicasCreateBeforeDelete } from "./apiReplicasCreateBeforeDelete";
 import { apiServiceRollsSafely } from "./apiServiceRollsSafely";
 import { containerHealthcheck } from "./containerHealthcheck";
@@ -18,9 +19,19 @@ import { noPlainSecrets } from "./noPlainSecrets";
 import { onlyGatewayPublishesPorts } from "./onlyGatewayPublishesPorts";
 
 export const resourceRules: ResourceValidationPolicy[] = [
-  imagesPinned, containerLimits, containerRestartPolicy, containerHealthcheck, containerNonRoot,
-  containerNoNewPrivileges, containerNotPrivileged, containerNoHostMounts,
-  apiReplicasCreateBeforeDelete, apiServiceRollsSafely, dataVolumesProtected, noPlainSecrets, githubProductionEnvironmentGated,
+  imagesPinned,
+  containerLimits,
+  containerRestartPolicy,
+  containerHealthcheck,
+  containerNonRoot,
+  containerNoNewPrivileges,
+  containerNotPrivileged,
+  containerNoHostMounts,
+  apiReplicasCreateBeforeDelete,
+  apiServiceRollsSafely,
+  dataVolumesProtected,
+  noPlainSecrets,
+  githubProductionEnvironmentGated,
 ];
 
 export const stackRules: StackValidationPolicy[] = [dataStoresInternalOnly, onlyGatewayPublishesPorts];

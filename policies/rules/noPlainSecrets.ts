@@ -24,18 +24,25 @@ export function secretLookingEnv(envs: string[]): string[] {
     .filter((name, i) => SECRET_NAME.test(name) && !name.endsWith("_FILE") && envs[i].length > name.length + 1);
 }
 
-const FIX = "Keep it a Pulumi secret and pass it as an uploaded file (*_FILE) or through the environment of a command, never in the command itself.";
+const FIX =
+  "Keep it a Pulumi secret and pass it as an uploaded file (*_FILE) or through the environment of a command, never in the command itself.";
 
 export const noPlainSecrets: ResourceValidationPolicy = {
   name: "no-plain-secrets",
-  description: "No password, token or key in a secret-named env var, a label or a command string: those show up in `docker inspect`, process lists and logs.",
+  description:
+    "No password, token or key in a secret-named env var, a label or a command string: those show up in `docker inspect`, process lists and logs.",
   validateResource: [
     validateResourceOfType(docker.Container, (c, _args, report) => {
       for (const name of secretLookingEnv(c.envs ?? [])) report(`Container env var ${name} holds a secret value. ${FIX}`);
       for (const l of c.labels ?? []) {
-        if (SECRET_NAME.test(l.label) || literalSecretIn(l.value)) report(`Container label ${l.label} holds a secret. Labels are public metadata: remove it.`);
+        if (SECRET_NAME.test(l.label) || literalSecretIn(l.value))
+          report(`Container label ${l.label} holds a secret. Labels are public metadata: remove it.`);
       }
-      const commands: [string, string[] | undefined][] = [["command", c.command], ["entrypoints", c.entrypoints], ["healthcheck.tests", c.healthcheck?.tests]];
+      const commands: [string, string[] | undefined][] = [
+        ["command", c.command],
+        ["entrypoints", c.entrypoints],
+        ["healthcheck.tests", c.healthcheck?.tests],
+      ];
       for (const [field, words] of commands) {
         if (words && literalSecretIn(words.join(" "))) report(`Container ${field} contains a literal credential. ${FIX}`);
       }

@@ -6,7 +6,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { comparePlans, describeStep, Plan, RecordedPlan } from "../../conformance/plan";
 import { FIXTURES } from "../../conformance/record";
 import { fixtureName, SCENARIOS, writeScenarioStackFile } from "../../conformance/scenarios";
@@ -26,9 +28,7 @@ describe.skipIf(skipRehearsal)("the rehearsal's plans equal the recorded real on
       const file = path.join(dir, `${s.name}.yaml`);
       // The host port differs from the recording's (any free one): no plan names it.
       writeScenarioStackFile(file, s, { "gateway.hostPort": port });
-      const run = s.destroy
-        ? await rehearse(stack, {}, ["--destroy"], [])
-        : await rehearse(stack, {}, [], ["--config-file", file]);
+      const run = s.destroy ? await rehearse(stack, {}, ["--destroy"], []) : await rehearse(stack, {}, [], ["--config-file", file]);
       plans.set(s.name, { scenario: s.name, ok: run.ok, steps: run.plan ?? [] });
       if (run.ok !== s.ok) console.log(run.log);
     }
@@ -44,7 +44,10 @@ describe.skipIf(skipRehearsal)("the rehearsal's plans equal the recorded real on
     const real: RecordedPlan = JSON.parse(readFileSync(file, "utf8"));
     const mine = plans.get(s.name)!;
     const problems = comparePlans(real, mine);
-    if (problems.length) console.log(`${s.name}\n  real:\n    ${real.steps.map(describeStep).join("\n    ")}\n  rehearsal:\n    ${mine.steps.map(describeStep).join("\n    ")}`);
+    if (problems.length)
+      console.log(
+        `${s.name}\n  real:\n    ${real.steps.map(describeStep).join("\n    ")}\n  rehearsal:\n    ${mine.steps.map(describeStep).join("\n    ")}`,
+      );
     expect(problems).toEqual([]);
   });
 

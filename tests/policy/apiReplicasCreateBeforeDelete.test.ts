@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { apiReplicasCreateBeforeDelete } from "../../policies/rules/apiReplicasCreateBeforeDelete";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";
@@ -8,10 +9,22 @@ describe("api-replicas-create-before-delete", () => {
     expect(await violations(apiReplicasCreateBeforeDelete, apiReplica())).toEqual([]);
   });
   it.each([
-    [{}, { deleteBeforeReplace: true }, "API replica is not replaced create-before-delete. Set the resource option deleteBeforeReplace: false explicitly."],
-    [{}, { deleteBeforeReplace: undefined }, "API replica is not replaced create-before-delete. Set the resource option deleteBeforeReplace: false explicitly."],
+    [
+      {},
+      { deleteBeforeReplace: true },
+      "API replica is not replaced create-before-delete. Set the resource option deleteBeforeReplace: false explicitly.",
+    ],
+    [
+      {},
+      { deleteBeforeReplace: undefined },
+      "API replica is not replaced create-before-delete. Set the resource option deleteBeforeReplace: false explicitly.",
+    ],
     [{ wait: false }, {}, "API replica does not wait for health on create. Set wait: true (and waitTimeout)."],
-    [{ ports: [{ internal: 8000, external: 8000 }] }, {}, "API replica publishes a host port, so two cannot run side by side. Remove ports."],
+    [
+      { ports: [{ internal: 8000, external: 8000 }] },
+      {},
+      "API replica publishes a host port, so two cannot run side by side. Remove ports.",
+    ],
   ])("refuses props %j opts %j", async (props, opts, message) => {
     expect(await violations(apiReplicasCreateBeforeDelete, withProps(apiReplica(), props, opts))).toEqual([message]);
   });

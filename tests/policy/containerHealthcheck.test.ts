@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerHealthcheck } from "../../policies/rules/containerHealthcheck";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

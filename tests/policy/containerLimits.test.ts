@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerLimits } from "../../policies/rules/containerLimits";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

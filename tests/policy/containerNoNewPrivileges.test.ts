@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerNoNewPrivileges } from "../../policies/rules/containerNoNewPrivileges";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

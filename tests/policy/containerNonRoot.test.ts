@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerNonRoot } from "../../policies/rules/containerNonRoot";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

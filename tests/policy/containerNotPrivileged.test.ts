@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerNotPrivileged } from "../../policies/rules/containerNotPrivileged";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { containerRestartPolicy } from "../../policies/rules/containerRestartPolicy";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+
 import { dataVolumesProtected } from "../../policies/rules/dataVolumesProtected";
 import { violations } from "./harness";
 
 const volume = (role: string, protect: boolean) => ({
-  type: "docker:index/volume:Volume", props: { labels: [{ label: "taskflow.role", value: role }] }, opts: { protect },
+  type: "docker:index/volume:Volume",
+  props: { labels: [{ label: "taskflow.role", value: role }] },
+  opts: { protect },
 });
 
 describe("data-volumes-protected", () => {

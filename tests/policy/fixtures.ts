@@ -18,7 +18,10 @@ export const apiReplica = (): Fixture => ({
     capabilities: { drops: ["ALL"] },
     privileged: false,
     envs: ["DATABASE_URL=postgresql://taskflow:x@postgres:5432/taskflow", "PORT=8000"],
-    labels: [{ label: "taskflow.stack", value: "dev" }, { label: "taskflow.role", value: "api" }],
+    labels: [
+      { label: "taskflow.stack", value: "dev" },
+      { label: "taskflow.role", value: "api" },
+    ],
     healthcheck: { tests: ["CMD", "python3", "-c", "probe", "http://127.0.0.1:8000/health"] },
     volumes: [],
     wait: true,
@@ -37,10 +40,14 @@ export const apiService = (): Fixture => ({
   name: "taskflow-api-service",
   opts: {},
   props: {
-    labels: [{ label: "taskflow.stack", value: "dev" }, { label: "taskflow.role", value: "api" }],
+    labels: [
+      { label: "taskflow.stack", value: "dev" },
+      { label: "taskflow.role", value: "api" },
+    ],
     taskSpec: {
       containerSpec: {
-        image: "taskflow-api:v1", user: "10001:10001",
+        image: "taskflow-api:v1",
+        user: "10001:10001",
         healthcheck: { tests: ["CMD", "python3", "-c", "probe", "http://127.0.0.1:8000/health"] },
       },
       resources: { limits: { memoryBytes: 536870912, nanoCpus: 1e9 } },

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
+
 import { githubProductionEnvironmentGated } from "../../policies/rules/githubProductionEnvironmentGated";
 import { violations } from "./harness";
 
 const env = (props: Record<string, unknown> = {}) => ({
   type: "github:index/repositoryEnvironment:RepositoryEnvironment",
   props: {
-    environment: "production", repository: "taskflow", reviewers: [{ users: [101], teams: [] }],
-    preventSelfReview: true, canAdminsBypass: false, waitTimer: 5,
-    deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true }, ...props,
+    environment: "production",
+    repository: "taskflow",
+    reviewers: [{ users: [101], teams: [] }],
+    preventSelfReview: true,
+    canAdminsBypass: false,
+    waitTimer: 5,
+    deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    ...props,
   },
 });
 
@@ -17,11 +23,17 @@ describe("github-production-environment-gated", () => {
   });
   it.each([
     [{ reviewers: [] }, "Production environment has no required reviewer. Add at least one user or team to reviewers."],
-    [{ reviewers: [{ users: [], teams: [] }] }, "Production environment has no required reviewer. Add at least one user or team to reviewers."],
+    [
+      { reviewers: [{ users: [], teams: [] }] },
+      "Production environment has no required reviewer. Add at least one user or team to reviewers.",
+    ],
     [{ preventSelfReview: false }, "Production environment lets the author approve their own deploy. Set preventSelfReview: true."],
     [{ canAdminsBypass: true }, "Production environment lets admins bypass its protection rules. Set canAdminsBypass: false."],
     [{ canAdminsBypass: undefined }, "Production environment lets admins bypass its protection rules. Set canAdminsBypass: false."],
-    [{ deploymentBranchPolicy: undefined }, "Production environment has no deployment branch policy. Set deploymentBranchPolicy so only main can deploy."],
+    [
+      { deploymentBranchPolicy: undefined },
+      "Production environment has no deployment branch policy. Set deploymentBranchPolicy so only main can deploy.",
+    ],
   ])("refuses %j", async (props, message) => {
     expect(await violations(githubProductionEnvironmentGated, env(props))).toEqual([message]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { imagesPinned } from "../../policies/rules/imagesPinned";
 import { apiReplica, withProps } from "./fixtures";
 import { violations } from "./harness";
@@ -17,10 +18,22 @@ describe("images-pinned", () => {
   });
 
   it.each([
-    ["ghcr.io/acme/api:latest", 'Container image "ghcr.io/acme/api:latest" uses the tag `latest`. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.'],
-    ["ghcr.io/acme/api", 'Container image "ghcr.io/acme/api" has no immutable tag (commit SHA or x.y[.z]) and no digest. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.'],
-    ["redis:7", 'Container image "redis:7" has no immutable tag (commit SHA or x.y[.z]) and no digest. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.'],
-    ["Not An Image", 'Container image "Not An Image" is not a valid image reference. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.'],
+    [
+      "ghcr.io/acme/api:latest",
+      'Container image "ghcr.io/acme/api:latest" uses the tag `latest`. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.',
+    ],
+    [
+      "ghcr.io/acme/api",
+      'Container image "ghcr.io/acme/api" has no immutable tag (commit SHA or x.y[.z]) and no digest. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.',
+    ],
+    [
+      "redis:7",
+      'Container image "redis:7" has no immutable tag (commit SHA or x.y[.z]) and no digest. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.',
+    ],
+    [
+      "Not An Image",
+      'Container image "Not An Image" is not a valid image reference. Pin it: repository:<commit-sha or x.y.z> or @sha256:<digest>, so what was tested is what runs.',
+    ],
   ])("refuses container image %s", async (image, message) => {
     expect(await violations(imagesPinned, withProps(apiReplica(), { image }))).toEqual([message]);
   });

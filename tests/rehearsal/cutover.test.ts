@@ -6,6 +6,7 @@
 // refused. A Caddyfile or image change of the gateway replaces its Caddy start-first
 // beside the old one in the edge's namespace, and must show none either.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { containers, docker, dockerAsync, freePort, get, rehearse, removeStack, startLoad, storedWritesOf, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
@@ -32,7 +33,11 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   }, 180_000);
   afterAll(async () => {
     await removeStack(stack);
-    try { docker("rmi", caddyImageB); } catch { /* not created */ }
+    try {
+      docker("rmi", caddyImageB);
+    } catch {
+      /* not created */
+    }
   }, 120_000);
 
   /** `action` three times, two seconds apart, under `connections` strict keep-alive clients on `urlPath`. */
@@ -51,9 +56,24 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   // (Through the API a connection is mostly busy upstream: 3 reloads cost about 2 of
   // 5,000 requests there, measured.)
   it("the strict client sees the resets a Caddy reload causes (the instrument works)", async () => {
-    const report = await threeTimesUnderLoad(100, () =>
-      dockerAsync("exec", containers(stack, "gateway-caddy")[0], "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile", "--address", "unix//run/gateway/admin.sock", "--force"),
-    GATEWAY_HEALTH);
+    const report = await threeTimesUnderLoad(
+      100,
+      () =>
+        dockerAsync(
+          "exec",
+          containers(stack, "gateway-caddy")[0],
+          "caddy",
+          "reload",
+          "--config",
+          "/etc/caddy/Caddyfile",
+          "--adapter",
+          "caddyfile",
+          "--address",
+          "unix//run/gateway/admin.sock",
+          "--force",
+        ),
+      GATEWAY_HEALTH,
+    );
     console.log(`3 caddy reloads under 100 strict clients on ${GATEWAY_HEALTH}: ${JSON.stringify({ ...report, titles: undefined })}`);
     expect(report.requests).toBeGreaterThan(1000);
     expect(report.errors + report.non2xx + report.timeouts).toBeGreaterThan(0);
@@ -81,11 +101,15 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
     const before = docker("exec", gateway, "gateway-upstreams", "show");
     docker("pause", replicas[1]);
     try {
-      expect(() => docker("exec", gateway, "gateway-upstreams", "set", replicas[1])).toThrow(/does not answer \/health with 200; the upstream set is unchanged/);
+      expect(() => docker("exec", gateway, "gateway-upstreams", "set", replicas[1])).toThrow(
+        /does not answer \/health with 200; the upstream set is unchanged/,
+      );
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", "no-such-replica")).toThrow(/has no address on this network/);
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", "a;rm -rf /")).toThrow(/is not a container name/);
       expect(() => docker("exec", gateway, "gateway-upstreams", "set", "--port", "0", replicas[0])).toThrow(/--port needs a port/);
-      expect(() => docker("exec", gateway, "gateway-upstreams", "set", "--health-path", "/x;id", replicas[0])).toThrow(/--health-path needs a path/);
+      expect(() => docker("exec", gateway, "gateway-upstreams", "set", "--health-path", "/x;id", replicas[0])).toThrow(
+        /--health-path needs a path/,
+      );
     } finally {
       docker("unpause", replicas[1]);
     }
@@ -99,41 +123,53 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   const changes: [string, number, () => Record<string, unknown>][] = [
     ["a Caddyfile change", 10, () => ({ "gateway.lbTryDurationSeconds": 6 })],
     ["a Caddyfile change", 100, () => ({ "gateway.lbTryDurationSeconds": 6, "gateway.gracePeriodSeconds": 12 })],
-    ["a new gateway image", 100, () => {
-      docker("tag", "taskflow-caddy:2.6", caddyImageB);
-      return { "gateway.lbTryDurationSeconds": 6, "gateway.gracePeriodSeconds": 12, "gateway.image": caddyImageB };
-    }],
+    [
+      "a new gateway image",
+      100,
+      () => {
+        docker("tag", "taskflow-caddy:2.6", caddyImageB);
+        return { "gateway.lbTryDurationSeconds": 6, "gateway.gracePeriodSeconds": 12, "gateway.image": caddyImageB };
+      },
+    ],
   ];
-  it.each(changes)("applies %s under %i strict clients with no failed request: a new Caddy, the same edge and port", async (what, connections, settings) => {
-    const edge = containers(stack, "gateway");
-    const caddy = containers(stack, "gateway-caddy");
-    const sets = settings();
-    const api = startLoad(port, connections, 180, "/api/v1/status", undefined, 20);
-    const fast = startLoad(port, 20, 180, GATEWAY_HEALTH);
-    await sleep(1);
-    const result = await rehearse(stack, { ...base, ...sets });
-    await sleep(1);
-    const { titles, ...report } = await api.stop();
-    const { titles: _none, ...fastReport } = await fast.stop();
-    console.log(`${what} under ${connections} strict clients: ${JSON.stringify(report)}; 20 more on ${GATEWAY_HEALTH}: ${JSON.stringify(fastReport)}`);
-    expect(result.error).toBeUndefined();
-    expect(result.log).toMatch(/\+-replace {2}docker:Container taskflow-gateway-caddy \(.*create first\)/);
-    // Gated through the port before the old Caddy is deleted (the deletes come last).
-    expect(result.log).toMatch(/taskflow-health-gate-check[\s\S]*health-gate: round 3: pass[\s\S]*- delete {3}docker:Container taskflow-gateway-caddy/);
-    expect(containers(stack, "gateway")).toEqual(edge);
-    const [now] = containers(stack, "gateway-caddy");
-    expect(containers(stack, "gateway-caddy")).toHaveLength(1);
-    expect(now).not.toBe(caddy[0]);
-    if (sets["gateway.image"]) expect(docker("inspect", "-f", "{{.Config.Image}}", now)).toBe(caddyImageB);
-    expect(report.requests).toBeGreaterThan(1000);
-    expect(fastReport.requests).toBeGreaterThan(1000);
-    expect(report).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
-    expect(fastReport).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
-    const { answered, stored } = storedWritesOf(stack, titles);
-    expect(answered.length).toBeGreaterThan(10);
-    expect(stored).toEqual(answered);
-    base = { ...base, ...sets };
-  }, 180_000);
+  it.each(changes)(
+    "applies %s under %i strict clients with no failed request: a new Caddy, the same edge and port",
+    async (what, connections, settings) => {
+      const edge = containers(stack, "gateway");
+      const caddy = containers(stack, "gateway-caddy");
+      const sets = settings();
+      const api = startLoad(port, connections, 180, "/api/v1/status", undefined, 20);
+      const fast = startLoad(port, 20, 180, GATEWAY_HEALTH);
+      await sleep(1);
+      const result = await rehearse(stack, { ...base, ...sets });
+      await sleep(1);
+      const { titles, ...report } = await api.stop();
+      const { titles: _none, ...fastReport } = await fast.stop();
+      console.log(
+        `${what} under ${connections} strict clients: ${JSON.stringify(report)}; 20 more on ${GATEWAY_HEALTH}: ${JSON.stringify(fastReport)}`,
+      );
+      expect(result.error).toBeUndefined();
+      expect(result.log).toMatch(/\+-replace {2}docker:Container taskflow-gateway-caddy \(.*create first\)/);
+      // Gated through the port before the old Caddy is deleted (the deletes come last).
+      expect(result.log).toMatch(
+        /taskflow-health-gate-check[\s\S]*health-gate: round 3: pass[\s\S]*- delete {3}docker:Container taskflow-gateway-caddy/,
+      );
+      expect(containers(stack, "gateway")).toEqual(edge);
+      const [now] = containers(stack, "gateway-caddy");
+      expect(containers(stack, "gateway-caddy")).toHaveLength(1);
+      expect(now).not.toBe(caddy[0]);
+      if (sets["gateway.image"]) expect(docker("inspect", "-f", "{{.Config.Image}}", now)).toBe(caddyImageB);
+      expect(report.requests).toBeGreaterThan(1000);
+      expect(fastReport.requests).toBeGreaterThan(1000);
+      expect(report).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+      expect(fastReport).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+      const { answered, stored } = storedWritesOf(stack, titles);
+      expect(answered.length).toBeGreaterThan(10);
+      expect(stored).toEqual(answered);
+      base = { ...base, ...sets };
+    },
+    180_000,
+  );
 
   it("changes how the gateway probes the replicas (a new interval) under 100 clients, replacing nothing at the gateway", async () => {
     const edge = containers(stack, "gateway");

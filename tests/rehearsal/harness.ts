@@ -30,8 +30,13 @@ export function startLoad(port: number, connections: number, maxSeconds = 180, u
  * Runs `action` (an update) inside constant load on the gateway: a second of steady
  * traffic before it, and one after it (old replicas gone), then the load's report.
  */
-export async function underLoad<T>(port: number, connections: number, action: () => Promise<T>, tls?: Tls,
-  postEvery = 0): Promise<{ result: T; load: LoadReport & { titles: string[] } }> {
+export async function underLoad<T>(
+  port: number,
+  connections: number,
+  action: () => Promise<T>,
+  tls?: Tls,
+  postEvery = 0,
+): Promise<{ result: T; load: LoadReport & { titles: string[] } }> {
   const load = startLoad(port, connections, 180, "/api/v1/status", tls, postEvery);
   await new Promise((r) => setTimeout(r, 1000));
   const result = await action();
@@ -50,4 +55,3 @@ export function storedWritesOf(stack: string, titles: string[]): { answered: str
   const stored = psql(stack, `SELECT title FROM tasks WHERE title LIKE '${prefix}-%' ORDER BY title`).split("\n").filter(Boolean);
   return { answered: [...titles].sort(), stored };
 }
-

@@ -3,11 +3,13 @@
 // a rollout under load over HTTPS has no failed request, and neither the cutover nor
 // a gateway restart issues a new certificate (it lives on the gateway's volume).
 import * as http from "node:http";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 // @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
 import { INTERNAL_CA_ROOT } from "../../components/gates/health-gate.js";
 import { hstsValue } from "../../components/gateway";
-import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, Tls, underLoad, uniqueStack } from "./harness";
+import { containers, docker, freePort, get, RehearsalResult, rehearse, removeStack, Tls, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
@@ -17,10 +19,16 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
   let httpsPort: number;
   let tls: Tls;
   let first: RehearsalResult;
-  const deploy = (image: string) => rehearse(stack, {
-    image, "api.replicas": 2, "gateway.domain": "localhost", "gateway.tls": "internal", "gateway.hsts": true,
-    "gateway.hostPort": httpPort, "gateway.httpsHostPort": httpsPort,
-  });
+  const deploy = (image: string) =>
+    rehearse(stack, {
+      image,
+      "api.replicas": 2,
+      "gateway.domain": "localhost",
+      "gateway.tls": "internal",
+      "gateway.hsts": true,
+      "gateway.hostPort": httpPort,
+      "gateway.httpsHostPort": httpsPort,
+    });
   // The edge holds the ports and the upstream set; Caddy (and its certificates) runs in its namespace.
   const edge = () => containers(stack, "gateway")[0];
   const caddy = () => containers(stack, "gateway-caddy")[0];
@@ -45,7 +53,9 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
     expect(res.body.version).toBe("v1");
     expect(res.headers["strict-transport-security"]).toBe(hstsValue(false));
     // A client that trusts only the system's CAs refuses the internal CA's certificate.
-    await expect(get(httpsPort, "/api/v1/status", { servername: "localhost" })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
+    await expect(get(httpsPort, "/api/v1/status", { servername: "localhost" })).rejects.toThrow(
+      /self.signed|unable to verify|certificate/i,
+    );
   });
 
   it("redirects plain HTTP to the HTTPS port with 308 and answers its own health check over HTTP", async () => {
@@ -58,7 +68,9 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
   it("rolls out v1 -> v2 under 20 clients over HTTPS with no failed request, keeping the same certificate", async () => {
     const before = (await get(httpsPort, "/health", tls)).certificate;
     const { result, load: report } = await underLoad(httpsPort, 20, () => deploy("taskflow-api:v2"), tls);
-    console.log(`https v2 @20: ${report.requests} requests, p99 ${report.p99} ms, max ${report.max} ms; update ${result.seconds.toFixed(1)}s`);
+    console.log(
+      `https v2 @20: ${report.requests} requests, p99 ${report.p99} ms, max ${report.max} ms; update ${result.seconds.toFixed(1)}s`,
+    );
     expect(result.error).toBeUndefined();
     expect(report.requests).toBeGreaterThan(500);
     expect(report).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
@@ -98,9 +110,11 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
 /** Plain HTTP GET to 127.0.0.1 with a Host header; no redirect is followed. */
 function plainGet(port: number, path: string, host: string): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port, path, agent: false, timeout: 5000, headers: { host } }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
-    }).on("error", reject);
+    http
+      .get({ host: "127.0.0.1", port, path, agent: false, timeout: 5000, headers: { host } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      })
+      .on("error", reject);
   });
 }

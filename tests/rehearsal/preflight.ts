@@ -1,6 +1,7 @@
 // Real-Docker tests run when Docker and the local images are there. Locally they are
 // skipped with the reason printed; in CI (CI=true) they fail instead.
 import { beforeAll } from "vitest";
+
 import { dockerUnavailable } from "./harness";
 
 const reason = dockerUnavailable();

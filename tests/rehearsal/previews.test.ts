@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, rehearse, RehearsalResult, removeStack, uniqueStack } from "./harness";
-import { requireDocker, skipRehearsal } from "./preflight";
+
 import { ROOT } from "../../config/stackFile";
+import { containers, docker, freePort, get, RehearsalResult, rehearse, removeStack, uniqueStack } from "./harness";
+import { requireDocker, skipRehearsal } from "./preflight";
 
 const aliases: string[] = [];
 
@@ -24,7 +26,10 @@ function pinnedAlias(image: string): string {
   return alias;
 }
 
-const labeled = (kind: string[], stack: string) => docker(...kind, "-q", "--filter", `label=taskflow.stack=${stack}`).split("\n").filter(Boolean);
+const labeled = (kind: string[], stack: string) =>
+  docker(...kind, "-q", "--filter", `label=taskflow.stack=${stack}`)
+    .split("\n")
+    .filter(Boolean);
 
 describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", () => {
   requireDocker();
@@ -38,13 +43,30 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
   let local: Record<string, unknown>;
   let apiImage: string;
 
-  const previewConfig = (pr: number) => execFileSync("node", ["-r", "ts-node/register/transpile-only", "previews/cli.ts", "config",
-    "--pr", String(pr), "--image", apiImage, "--out", path.join(dir, `Pulumi.pr-${pr}.yaml`)], { cwd: ROOT, encoding: "utf8" });
+  const previewConfig = (pr: number) =>
+    execFileSync(
+      "node",
+      [
+        "-r",
+        "ts-node/register/transpile-only",
+        "previews/cli.ts",
+        "config",
+        "--pr",
+        String(pr),
+        "--image",
+        apiImage,
+        "--out",
+        path.join(dir, `Pulumi.pr-${pr}.yaml`),
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
 
   beforeAll(async () => {
     local = {
-      "docker.host": "unix:///var/run/docker.sock", "gateway.bindAddress": "127.0.0.1",
-      "gateway.image": pinnedAlias("taskflow-caddy:2.6"), "postgres.image": pinnedAlias("taskflow-postgres:15"),
+      "docker.host": "unix:///var/run/docker.sock",
+      "gateway.bindAddress": "127.0.0.1",
+      "gateway.image": pinnedAlias("taskflow-caddy:2.6"),
+      "postgres.image": pinnedAlias("taskflow-postgres:15"),
       "redis.image": pinnedAlias("taskflow-redis:7"),
       // The fixture image reports the version it was built as, not its tag.
       "api.version": "v1",
@@ -56,13 +78,21 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
       if (await portFree(20000 + n)) prs.push(n);
     }
     ports[staging] = await freePort();
-    results[staging] = await rehearse(staging, { ...local, image: apiImage, "gateway.hostPort": ports[staging], "gateway.publicUrl": `http://127.0.0.1:${ports[staging]}` },
-      [], ["--config-from", "staging"]);
+    results[staging] = await rehearse(
+      staging,
+      { ...local, image: apiImage, "gateway.hostPort": ports[staging], "gateway.publicUrl": `http://127.0.0.1:${ports[staging]}` },
+      [],
+      ["--config-from", "staging"],
+    );
     for (const pr of prs) {
       const out = previewConfig(pr);
       ports[`pr-${pr}`] = Number(/^port=(\d+)$/m.exec(out)![1]);
-      results[`pr-${pr}`] = await rehearse(`pr-${pr}`, { ...local, "gateway.publicUrl": `http://127.0.0.1:${ports[`pr-${pr}`]}` },
-        [], ["--config-file", path.join(dir, `Pulumi.pr-${pr}.yaml`)]);
+      results[`pr-${pr}`] = await rehearse(
+        `pr-${pr}`,
+        { ...local, "gateway.publicUrl": `http://127.0.0.1:${ports[`pr-${pr}`]}` },
+        [],
+        ["--config-file", path.join(dir, `Pulumi.pr-${pr}.yaml`)],
+      );
     }
   }, 480_000);
   afterAll(async () => {
@@ -82,7 +112,11 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
 
   it("shares no container, network or volume between the stacks", () => {
     const of = (kind: string[]) => [staging, ...previews()].map((s) => labeled(kind, s));
-    for (const kind of [["ps", "-a"], ["network", "ls"], ["volume", "ls"]]) {
+    for (const kind of [
+      ["ps", "-a"],
+      ["network", "ls"],
+      ["volume", "ls"],
+    ]) {
       const sets = of(kind);
       for (const ids of sets) expect(ids.length).toBeGreaterThan(0);
       expect(new Set(sets.flat()).size, kind.join(" ")).toBe(sets.flat().length);
@@ -93,7 +127,11 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
   });
 
   it("gives each preview its own empty database", async () => {
-    const made = await fetch(`http://127.0.0.1:${ports[staging]}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"title":"staging only"}' });
+    const made = await fetch(`http://127.0.0.1:${ports[staging]}/api/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"title":"staging only"}',
+    });
     expect(made.status).toBe(201);
     expect((await get(ports[staging], "/api/v1/tasks")).body.tasks.length).toBeGreaterThan(0);
     for (const p of previews()) expect((await get(ports[p], "/api/v1/tasks")).body.tasks).toEqual([]);
@@ -103,7 +141,12 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
     const [gone, kept] = previews();
     const destroyed = await rehearse(gone, {}, ["--destroy"]);
     expect(destroyed.error).toBeUndefined();
-    for (const kind of [["ps", "-a"], ["network", "ls"], ["volume", "ls"]]) expect(labeled(kind, gone), kind.join(" ")).toEqual([]);
+    for (const kind of [
+      ["ps", "-a"],
+      ["network", "ls"],
+      ["volume", "ls"],
+    ])
+      expect(labeled(kind, gone), kind.join(" ")).toEqual([]);
     expect((await get(ports[staging], "/health")).status).toBe(200);
     expect((await get(ports[kept], "/health")).status).toBe(200);
   }, 120_000);

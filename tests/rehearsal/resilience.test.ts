@@ -1,7 +1,20 @@
 // What happens between releases: a replica that dies or turns unhealthy gets no
 // traffic, Postgres replacement keeps the data, and a backup restores.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, dockerAsync, freePort, get, networkOf, psql as psqlIn, rehearse, removeStack, startLoad, uniqueStack } from "./harness";
+
+import {
+  containers,
+  docker,
+  dockerAsync,
+  freePort,
+  get,
+  networkOf,
+  psql as psqlIn,
+  rehearse,
+  removeStack,
+  startLoad,
+  uniqueStack,
+} from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -35,7 +48,15 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
 
   it("stops routing to a replica that turns unhealthy, with no client error", async () => {
     // Wait until the killed replica is back (restart: unless-stopped) and healthy.
-    for (let i = 0; i < 30 && docker("ps", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=api", "--filter", "health=healthy", "-q").split("\n").filter(Boolean).length < 2; i++) await sleep(1);
+    for (
+      let i = 0;
+      i < 30 &&
+      docker("ps", "--filter", `label=taskflow.stack=${stack}`, "--filter", "label=taskflow.role=api", "--filter", "health=healthy", "-q")
+        .split("\n")
+        .filter(Boolean).length < 2;
+      i++
+    )
+      await sleep(1);
     const [sick, well] = containers(stack, "api");
     const internal = networkOf(stack, "internal");
     const hostnameOf = (c: string) => docker("inspect", "-f", "{{.Config.Hostname}}", c);
@@ -57,7 +78,11 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
 
   it("keeps every row when the Postgres container is replaced", async () => {
     for (const title of ["write the runbook", "rotate secrets"]) {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title }) });
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title }),
+      });
       expect(res.status).toBe(201);
     }
     const rowsBefore = psql("SELECT id, title FROM tasks ORDER BY id");
@@ -87,7 +112,11 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     expect(dump).toMatch(/^\/var\/lib\/postgresql\/backups\/taskflow-\d{8}T\d{6}Z\.dump$/);
     expect(docker("exec", pg, "stat", "-c", "%a", dump!)).toBe("600");
     expect(docker("exec", pg, "stat", "-c", "%a", "/var/lib/postgresql/backups")).toBe("700");
-    expect(docker("exec", pg, "ls", "/var/lib/postgresql/backups").split("\n").filter((f) => f.endsWith(".partial"))).toEqual([]);
+    expect(
+      docker("exec", pg, "ls", "/var/lib/postgresql/backups")
+        .split("\n")
+        .filter((f) => f.endsWith(".partial")),
+    ).toEqual([]);
     expect(docker("exec", pg, "ls", "/var/lib/postgresql/data")).not.toContain("backups");
     // The dumps live on their own volume, not on the data volume.
     const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", pg)) as { Name: string; Destination: string }[];

@@ -2,7 +2,20 @@
 // rollouts under load, a bad tag, a failed migration and a release that turns
 // unhealthy are all harmless, and a config revert rolls back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containers, docker, freePort, get, networkOf, rehearse, RehearsalResult, removeStack, storedWritesOf, underLoad, uniqueStack } from "./harness";
+
+import {
+  containers,
+  docker,
+  freePort,
+  get,
+  networkOf,
+  RehearsalResult,
+  rehearse,
+  removeStack,
+  storedWritesOf,
+  underLoad,
+  uniqueStack,
+} from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
@@ -12,8 +25,8 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   let base: Record<string, unknown>;
   let first: RehearsalResult;
   const deploy = (image: string, more: Record<string, unknown> = {}) => rehearse(stack, { ...base, image, ...more });
-  const versions = async (n: number) => new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
-
+  const versions = async (n: number) =>
+    new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
 
   /**
    * Deploys `image` under `connections` strict keep-alive clients (every 20th request of
@@ -21,7 +34,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
    */
   const deployUnderLoad = async (connections: number, image: string, more: Record<string, unknown> = {}) => {
     const run = await underLoad(port, connections, () => deploy(image, more), undefined, 20);
-    const { titles, ...load } = run.load;
+    const { titles: _titles, ...load } = run.load;
     console.log(`${image} under ${connections} strict clients: ${JSON.stringify(load)}`);
     return run;
   };
@@ -54,14 +67,27 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(docker("network", "inspect", "-f", "{{.Internal}}", internal)).toBe("true");
     const probe = (network: string, host: string, p: number) => {
       try {
-        docker("run", "--rm", "--network", network, "--label", `taskflow.stack=${stack}`, "taskflow-api:v1", "python3", "-c",
-          `import socket; socket.create_connection((${JSON.stringify(host)}, ${p}), timeout=3)`);
+        docker(
+          "run",
+          "--rm",
+          "--network",
+          network,
+          "--label",
+          `taskflow.stack=${stack}`,
+          "taskflow-api:v1",
+          "python3",
+          "-c",
+          `import socket; socket.create_connection((${JSON.stringify(host)}, ${p}), timeout=3)`,
+        );
         return "reachable";
       } catch {
         return "unreachable";
       }
     };
-    for (const [role, host, p] of [["postgres", "postgres", 5432], ["redis", "redis", 6379]] as const) {
+    for (const [role, host, p] of [
+      ["postgres", "postgres", 5432],
+      ["redis", "redis", 6379],
+    ] as const) {
       const [name] = containers(stack, role);
       expect(docker("inspect", "-f", "{{json .NetworkSettings.Ports}}", name)).toMatch(/^(\{\}|null|\{"\d+\/tcp":null\})$/);
       expect(docker("inspect", "-f", "{{json .HostConfig.PortBindings}}", name)).toMatch(/^(\{\}|null)$/);
@@ -144,7 +170,11 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
 
   it("stops a release that turns unhealthy seconds after start at the replica gate, before any traffic moves", async () => {
     const before = containers(stack, "api", "v2");
-    const { result, load } = await deployUnderLoad(100, "taskflow-api:flaky", { "api.env": { UNHEALTHY_AFTER: "4" }, "healthGate.attempts": 5, "healthGate.timeoutSeconds": 15 });
+    const { result, load } = await deployUnderLoad(100, "taskflow-api:flaky", {
+      "api.env": { UNHEALTHY_AFTER: "4" },
+      "healthGate.attempts": 5,
+      "healthGate.timeoutSeconds": 15,
+    });
     expect(result.ok).toBe(false);
     expect(result.failedStep).toBe("command:local:Command taskflow-replica-gate-check");
     expect(result.plan!.filter((s) => s.name === "taskflow-cutover-reload")).toEqual([]);

@@ -3,7 +3,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { ROOT } from "../../config/stackFile";
 import { containers, freePort, get, psql as psqlIn, rehearse, removeStack, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
@@ -13,20 +15,39 @@ const SAFETY_DIR = mkdtempSync(path.join(os.tmpdir(), "restore-safety-"));
 
 function script(name: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}) {
   const r = spawnSync("bash", [path.join(ROOT, "scripts", name), ...args], {
-    cwd: ROOT, encoding: "utf8", input: opts.input ?? "", env: { ...process.env, RESTORE_SAFETY_DIR: SAFETY_DIR, ...opts.env }, timeout: 240_000,
+    cwd: ROOT,
+    encoding: "utf8",
+    input: opts.input ?? "",
+    env: { ...process.env, RESTORE_SAFETY_DIR: SAFETY_DIR, ...opts.env },
+    timeout: 240_000,
   });
   return { code: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
 describe("operator scripts", () => {
-  it.each(["backup.sh", "restore.sh", "rollback.sh", "smoke.sh", "set-image.sh", "build-images.sh", "ensure-docker.sh", "dev-up.sh", "ci-ssh.sh", "test-setup.sh"])(
-    "%s answers --help", (name) => {
-      const r = script(name, ["--help"]);
-      expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^usage: /);
-    });
+  it.each([
+    "backup.sh",
+    "restore.sh",
+    "rollback.sh",
+    "smoke.sh",
+    "set-image.sh",
+    "build-images.sh",
+    "ensure-docker.sh",
+    "dev-up.sh",
+    "ci-ssh.sh",
+    "test-setup.sh",
+  ])("%s answers --help", (name) => {
+    const r = script(name, ["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: /);
+  });
 
-  it.each([["backup.sh", []], ["restore.sh", ["only-one"]], ["smoke.sh", ["http://x"]], ["rollback.sh", []]])("%s refuses missing arguments with 64", (name, args) => {
+  it.each([
+    ["backup.sh", []],
+    ["restore.sh", ["only-one"]],
+    ["smoke.sh", ["http://x"]],
+    ["rollback.sh", []],
+  ])("%s refuses missing arguments with 64", (name, args) => {
     expect(script(name, args as string[]).code).toBe(64);
   });
 });
@@ -58,7 +79,11 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   });
 
   it("backs up, verifies, and restores after the rows are gone", async () => {
-    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "survive the restore" }) });
+    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "survive the restore" }),
+    });
     const before = psql("SELECT id, title FROM tasks ORDER BY id");
     const backup = script("backup.sh", [stack, "--dir", dir, "--keep", "2"]);
     expect(backup.code).toBe(0);
@@ -97,7 +122,9 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
     const no = script("restore.sh", [stack, path.join(dir, good)], { input: "n\n" });
     expect(no.code).toBe(4);
     // The question names the database, the stack and the Docker host it would change.
-    expect(no.out + no.err).toContain(`into database taskflow of stack ${stack} on Docker host unix:///var/run/docker.sock (this machine), replacing its contents? [y/N]`);
+    expect(no.out + no.err).toContain(
+      `into database taskflow of stack ${stack} on Docker host unix:///var/run/docker.sock (this machine), replacing its contents? [y/N]`,
+    );
     expect(psql("SELECT count(*) FROM tasks")).toBe(rows);
   }, 60_000);
 
@@ -116,7 +143,11 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   it("restore.sh saves the current database before it restores, so a wrong restore can be undone", async () => {
     const safetyDir = mkdtempSync(path.join(os.tmpdir(), "safety-"));
     const backup = script("backup.sh", [stack, "--dir", dir, "--keep", "5"]);
-    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "written after the backup" }) });
+    await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "written after the backup" }),
+    });
     const current = psql("SELECT id, title FROM tasks ORDER BY id");
     const r = script("restore.sh", [stack, backup.out, "--yes"], { env: { RESTORE_SAFETY_DIR: safetyDir } });
     expect(r.code).toBe(0);

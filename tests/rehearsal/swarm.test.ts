@@ -4,7 +4,8 @@
 // `pulumi up` fails) and a rollback by reverting the tag, all under load, with no
 // failed request.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, freePort, get, rehearse, RehearsalResult, removeStack, underLoad, uniqueStack } from "./harness";
+
+import { docker, freePort, get, RehearsalResult, rehearse, removeStack, underLoad, uniqueStack } from "./harness";
 import { requireDocker, skipRehearsal } from "./preflight";
 
 const DATA_LABEL = "taskflow.data";
@@ -31,7 +32,9 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
   async function deployUnderLoad(connections: number, image: string) {
     const run = await underLoad(port, connections, () => deploy(image));
     // The figures the issue's closing note quotes.
-    console.log(`swarm ${image} @${connections}: ${run.load.requests} requests, p99 ${run.load.p99} ms, max ${run.load.max} ms; update ${run.result.seconds.toFixed(1)}s`);
+    console.log(
+      `swarm ${image} @${connections}: ${run.load.requests} requests, p99 ${run.load.p99} ms, max ${run.load.max} ms; update ${run.result.seconds.toFixed(1)}s`,
+    );
     return run;
   }
 
@@ -45,7 +48,11 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
     if (joined) {
       docker("swarm", "leave", "--force");
       // `swarm init` also made this bridge; leaving keeps it. Remove it unless something uses it.
-      try { docker("network", "rm", "docker_gwbridge"); } catch { /* in use or gone */ }
+      try {
+        docker("network", "rm", "docker_gwbridge");
+      } catch {
+        /* in use or gone */
+      }
     }
   }, 180_000);
 
@@ -59,7 +66,18 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
     expect(spec.UpdateConfig).toMatchObject({ Order: "start-first", FailureAction: "rollback" });
     expect(spec.EndpointSpec.Mode).toBe("dnsrr");
     for (const role of ["edge", "internal"]) {
-      expect(docker("network", "ls", "--filter", `label=taskflow.stack=${stack}`, "--filter", `label=taskflow.role=${role}`, "--format", "{{.Driver}}")).toBe("overlay");
+      expect(
+        docker(
+          "network",
+          "ls",
+          "--filter",
+          `label=taskflow.stack=${stack}`,
+          "--filter",
+          `label=taskflow.role=${role}`,
+          "--format",
+          "{{.Driver}}",
+        ),
+      ).toBe("overlay");
     }
   });
 
@@ -68,8 +86,11 @@ describe.skipIf(skipRehearsal)("swarm runtime on a single-node swarm", () => {
     expect(spec).not.toMatch(/postgresql:\/\/|redis:\/\/|DATABASE_URL=|REDIS_URL=|SECRET_KEY=/);
     expect(spec).toContain("DATABASE_URL_FILE=/run/secrets/database-url");
     expect(spec).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
-    expect(JSON.parse(spec)[0].Spec.TaskTemplate.ContainerSpec.Secrets.map((s: { File: { Name: string } }) => s.File.Name).sort())
-      .toEqual(["/run/secrets/database-url", "/run/secrets/redis-url", "/run/secrets/secret-key"]);
+    expect(
+      JSON.parse(spec)[0]
+        .Spec.TaskTemplate.ContainerSpec.Secrets.map((s: { File: { Name: string } }) => s.File.Name)
+        .sort(),
+    ).toEqual(["/run/secrets/database-url", "/run/secrets/redis-url", "/run/secrets/secret-key"]);
   });
 
   it("rolls out v1 -> v2 under 10 clients with no failed request", async () => {

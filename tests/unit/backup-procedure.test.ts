@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
 import { BACKUP_SCRIPT, BACKUP_SCRIPT_FILE } from "../../components";
 
 let tmp: string;
@@ -28,10 +30,11 @@ const ways = {
 
 describe.each(Object.entries(ways))("backup procedure, %s", (_, shArgs) => {
   const dir = () => path.join(tmp, "backups");
-  const run = (env: Record<string, string> = {}) => spawnSync("sh", shArgs, {
-    encoding: "utf8",
-    env: { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: dir(), KEEP: "2", POSTGRES_USER: "taskflow", POSTGRES_DB: "taskflow", ...env },
-  });
+  const run = (env: Record<string, string> = {}) =>
+    spawnSync("sh", shArgs, {
+      encoding: "utf8",
+      env: { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: dir(), KEEP: "2", POSTGRES_USER: "taskflow", POSTGRES_DB: "taskflow", ...env },
+    });
   const dumps = () => fs.readdirSync(dir()).sort();
 
   it("writes a verified, private dump named by UTC time, and prints its path", () => {

@@ -2,6 +2,7 @@
 // HTTPS for a domain with a redirect and optional HSTS. The real Caddy parses both in
 // tests/rehearsal/https.test.ts.
 import { describe, expect, it } from "vitest";
+
 import { hstsValue, renderCaddyfile, UPSTREAM_DNS_NAME, UPSTREAM_RESOLVER } from "../../components/gateway";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { stackFileConfig, withSetting } from "../../config/stackFile";
@@ -20,7 +21,16 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
     const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     expect(text).toContain("handle /__gateway/health {");
     expect(text).toContain(PROXY);
-    for (const line of ["lb_try_duration 5s", "grace_period 10s", "admin unix//run/gateway/admin.sock", "auto_https off", ":8080 {", "fail_duration 10s", "dial_timeout 1s", "keepalive 30s"]) {
+    for (const line of [
+      "lb_try_duration 5s",
+      "grace_period 10s",
+      "admin unix//run/gateway/admin.sock",
+      "auto_https off",
+      ":8080 {",
+      "fail_duration 10s",
+      "dial_timeout 1s",
+      "keepalive 30s",
+    ]) {
       expect(text).toContain(line);
     }
     expect(text).not.toMatch(/https_port|Strict-Transport-Security|redir/);
@@ -29,7 +39,9 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
   it("answers `Connection: close` on the port while the drain file exists, and its own health on a private socket", () => {
     const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
     const main = text.slice(text.indexOf(":8080 {"), text.indexOf("\n}\n", text.indexOf(":8080 {")));
-    expect(main).toContain("\t@draining file {\n\t\troot /run/gateway\n\t\ttry_files /draining\n\t}\n\theader @draining Connection close\n");
+    expect(main).toContain(
+      "\t@draining file {\n\t\troot /run/gateway\n\t\ttry_files /draining\n\t}\n\theader @draining Connection close\n",
+    );
     expect(text).toContain('http:// {\n\tbind unix//run/gateway/health.sock\n\trespond "ok" 200\n}\n');
     // No TCP admin endpoint: two Caddys share the edge's network namespace.
     expect(text).not.toMatch(/admin [0-9]|:2019/);
@@ -44,12 +56,20 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
 });
 
 describe("renderCaddyfile with a domain (HTTPS)", () => {
-  const site = (text: string, header: string) => text.slice(text.indexOf(`${header} {`), text.indexOf("\n}\n", text.indexOf(`${header} {`)));
+  const site = (text: string, header: string) =>
+    text.slice(text.indexOf(`${header} {`), text.indexOf("\n}\n", text.indexOf(`${header} {`)));
 
   it("serves the domain over HTTPS on the listen port Docker publishes, certificates from the public CA", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.acmeEmail": "ops@example.com" });
     const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: true });
-    for (const line of ["\thttp_port 8080", "\thttps_port 8443", "\tauto_https disable_redirects", "\temail ops@example.com", "\t\tprotocols h1 h2"]) expect(text).toContain(line);
+    for (const line of [
+      "\thttp_port 8080",
+      "\thttps_port 8443",
+      "\tauto_https disable_redirects",
+      "\temail ops@example.com",
+      "\t\tprotocols h1 h2",
+    ])
+      expect(text).toContain(line);
     expect(text).not.toContain("auto_https off");
     expect(text).not.toContain("tls internal");
     const https = site(text, "taskflow.example.com");
@@ -65,7 +85,9 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
 
   it("adds includeSubDomains to HSTS only when gateway.hstsIncludeSubdomains is set", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.hstsIncludeSubdomains": true });
-    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: true })).toContain('header Strict-Transport-Security "max-age=31536000; includeSubDomains"');
+    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: true })).toContain(
+      'header Strict-Transport-Security "max-age=31536000; includeSubDomains"',
+    );
     expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: false })).not.toContain("Strict-Transport-Security");
   });
 

@@ -1,47 +1,157 @@
 import { describe, expect, it } from "vitest";
-import { backupArgv, BACKUP_SCRIPT, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
+
+import { BACKUP_SCRIPT, backupArgv, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
 import { renderRedisConf } from "../../components/data";
 
 describe("command argument lists", () => {
   it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
-    expect(migrationArgv({ image: "sha256:abc", network: "net-int", stack: "dev", user: "10001:10001", memoryMb: 256, command: ["alembic", "upgrade", "head"] }))
-      .toEqual(["docker", "run", "--rm", "--network", "net-int", "--label", "taskflow.stack=dev", "--label", "taskflow.role=migration",
-        "--user", "10001:10001", "--security-opt", "no-new-privileges:true", "--cap-drop", "ALL", "--memory", "256m",
-        "-e", "DATABASE_URL", "-e", "REDIS_URL", "sha256:abc", "alembic", "upgrade", "head"]);
+    expect(
+      migrationArgv({
+        image: "sha256:abc",
+        network: "net-int",
+        stack: "dev",
+        user: "10001:10001",
+        memoryMb: 256,
+        command: ["alembic", "upgrade", "head"],
+      }),
+    ).toEqual([
+      "docker",
+      "run",
+      "--rm",
+      "--network",
+      "net-int",
+      "--label",
+      "taskflow.stack=dev",
+      "--label",
+      "taskflow.role=migration",
+      "--user",
+      "10001:10001",
+      "--security-opt",
+      "no-new-privileges:true",
+      "--cap-drop",
+      "ALL",
+      "--memory",
+      "256m",
+      "-e",
+      "DATABASE_URL",
+      "-e",
+      "REDIS_URL",
+      "sha256:abc",
+      "alembic",
+      "upgrade",
+      "head",
+    ]);
   });
 
   it("sets the gateway's upstreams to exactly the given replicas, with no Caddy reload", () => {
     const probe = { port: 8000, healthPath: "/health", intervalSeconds: 2 };
     const flags = ["--port", "8000", "--health-path", "/health", "--interval", "2"];
-    expect(cutoverArgv("gw-1", ["api-a", "api-b"], probe)).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", ...flags, "api-a", "api-b"]);
-    expect(cutoverArgv("gw-1", ["tasks.svc"], probe)).toEqual(["docker", "exec", "gw-1", "gateway-upstreams", "set", ...flags, "tasks.svc"]);
+    expect(cutoverArgv("gw-1", ["api-a", "api-b"], probe)).toEqual([
+      "docker",
+      "exec",
+      "gw-1",
+      "gateway-upstreams",
+      "set",
+      ...flags,
+      "api-a",
+      "api-b",
+    ]);
+    expect(cutoverArgv("gw-1", ["tasks.svc"], probe)).toEqual([
+      "docker",
+      "exec",
+      "gw-1",
+      "gateway-upstreams",
+      "set",
+      ...flags,
+      "tasks.svc",
+    ]);
     expect(cutoverArgv("gw-1", ["a"], probe).join(" ")).not.toMatch(/reload|caddy/);
   });
 
   it("gates on every replica by name", () => {
-    expect(healthGateArgv({ gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", replicas: ["a", "b"], port: 8000,
-      healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60 }))
-      .toEqual(["node", "components/gates/health-gate.js", "--gateway-url", "http://127.0.0.1:8080", "--expect-version", "v2",
-        "--port", "8000", "--health-path", "/health", "--status-path", "/api/v1/status", "--attempts", "3",
-        "--interval", "2", "--timeout", "60", "--replica", "a", "--replica", "b"]);
+    expect(
+      healthGateArgv({
+        gatewayUrl: "http://127.0.0.1:8080",
+        expectedVersion: "v2",
+        replicas: ["a", "b"],
+        port: 8000,
+        healthPath: "/health",
+        statusPath: "/api/v1/status",
+        attempts: 3,
+        intervalSeconds: 2,
+        timeoutSeconds: 60,
+      }),
+    ).toEqual([
+      "node",
+      "components/gates/health-gate.js",
+      "--gateway-url",
+      "http://127.0.0.1:8080",
+      "--expect-version",
+      "v2",
+      "--port",
+      "8000",
+      "--health-path",
+      "/health",
+      "--status-path",
+      "/api/v1/status",
+      "--attempts",
+      "3",
+      "--interval",
+      "2",
+      "--timeout",
+      "60",
+      "--replica",
+      "a",
+      "--replica",
+      "b",
+    ]);
   });
 
   it("trusts the gateway's internal CA only when told which gateway holds it", () => {
-    const base = { gatewayUrl: "https://localhost:8443", expectedVersion: "v2", replicas: ["a"], port: 8000, healthPath: "/health",
-      statusPath: "/s", attempts: 1, intervalSeconds: 1, timeoutSeconds: 5 };
+    const base = {
+      gatewayUrl: "https://localhost:8443",
+      expectedVersion: "v2",
+      replicas: ["a"],
+      port: 8000,
+      healthPath: "/health",
+      statusPath: "/s",
+      attempts: 1,
+      intervalSeconds: 1,
+      timeoutSeconds: 5,
+    };
     const argv = healthGateArgv({ ...base, gatewayCaFrom: "gw-1" });
     expect(argv.slice(2, 6)).toEqual(["--gateway-url", "https://localhost:8443", "--gateway-ca-from", "gw-1"]);
     expect(healthGateArgv(base)).not.toContain("--gateway-ca-from");
   });
 
   it("leaves out the gateway for the gate before the cutover", () => {
-    expect(healthGateArgv({ expectedVersion: "v2", replicas: ["a"], port: 8000, healthPath: "/health",
-      statusPath: "/s", attempts: 1, intervalSeconds: 1, timeoutSeconds: 5 })).not.toContain("--gateway-url");
+    expect(
+      healthGateArgv({
+        expectedVersion: "v2",
+        replicas: ["a"],
+        port: 8000,
+        healthPath: "/health",
+        statusPath: "/s",
+        attempts: 1,
+        intervalSeconds: 1,
+        timeoutSeconds: 5,
+      }),
+    ).not.toContain("--gateway-url");
   });
 
   it("dumps inside the Postgres container with a fixed script and its settings as environment", () => {
-    expect(backupArgv("pg-1", "/var/lib/postgresql/backups", 30)).toEqual(["docker", "exec", "-e", "BACKUP_DIR=/var/lib/postgresql/backups",
-      "-e", "KEEP=30", "pg-1", "sh", "-c", BACKUP_SCRIPT]);
+    expect(backupArgv("pg-1", "/var/lib/postgresql/backups", 30)).toEqual([
+      "docker",
+      "exec",
+      "-e",
+      "BACKUP_DIR=/var/lib/postgresql/backups",
+      "-e",
+      "KEEP=30",
+      "pg-1",
+      "sh",
+      "-c",
+      BACKUP_SCRIPT,
+    ]);
     expect(BACKUP_SCRIPT).toContain("--format=custom");
   });
 
@@ -50,10 +160,10 @@ describe("command argument lists", () => {
   });
 });
 
-
 describe("renderRedisConf", () => {
   it("sets the password, memory bound, eviction and persistence", () => {
-    expect(renderRedisConf({ password: "p", maxmemoryMb: 64, maxmemoryPolicy: "allkeys-lru", appendonly: true }).split("\n"))
-      .toEqual(expect.arrayContaining(["requirepass p", "maxmemory 64mb", "maxmemory-policy allkeys-lru", "appendonly yes", "dir /data"]));
+    expect(renderRedisConf({ password: "p", maxmemoryMb: 64, maxmemoryPolicy: "allkeys-lru", appendonly: true }).split("\n")).toEqual(
+      expect.arrayContaining(["requirepass p", "maxmemory 64mb", "maxmemory-policy allkeys-lru", "appendonly yes", "dir /data"]),
+    );
   });
 });

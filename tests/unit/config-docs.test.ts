@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+
 import { configKeys, readConfigBlock, renderConfigBlock, renderConfigTable, replaceConfigBlock } from "../../config/configDocs";
 
 const README = join(__dirname, "..", "..", "README.md");
@@ -10,12 +12,15 @@ const row = (key: string) => configKeys().find((k) => k.key === key);
 describe("README's config-key table", () => {
   it("is the table the schema renders", () => {
     const readme = readFileSync(README, "utf8");
-    expect(readConfigBlock(readme), "README.md's config table is not what config/schema.ts renders: run `npm run docs:config`")
-      .toBe(renderConfigBlock());
+    expect(readConfigBlock(readme), "README.md's config table is not what config/schema.ts renders: run `npm run docs:config`").toBe(
+      renderConfigBlock(),
+    );
   });
 
   it("gives every key of the schema a description", () => {
-    const undescribed = configKeys().filter((k) => !k.description).map((k) => k.key);
+    const undescribed = configKeys()
+      .filter((k) => !k.description)
+      .map((k) => k.key);
     expect(undescribed, "describe these keys in config/schema.ts (`.describe(...)` as the key's last call)").toEqual([]);
   });
 });
@@ -68,8 +73,9 @@ describe("renderConfigTable", () => {
   });
 
   it("refuses a key without a description and names it", () => {
-    expect(() => renderConfigTable([{ key: "api.port", default: "8000", description: undefined }]))
-      .toThrow('config/schema.ts: no description for api.port; add .describe("...") as each key\'s last call');
+    expect(() => renderConfigTable([{ key: "api.port", default: "8000", description: undefined }])).toThrow(
+      'config/schema.ts: no description for api.port; add .describe("...") as each key\'s last call',
+    );
   });
 });
 
@@ -77,12 +83,15 @@ describe("replaceConfigBlock", () => {
   const readme = "# T\n\nbefore\n<!-- config-table:start -->\nold\n<!-- config-table:end -->\nafter\n";
 
   it("replaces only the block between the markers", () => {
-    expect(replaceConfigBlock(readme, "<!-- config-table:start -->\nnew\n<!-- config-table:end -->"))
-      .toBe("# T\n\nbefore\n<!-- config-table:start -->\nnew\n<!-- config-table:end -->\nafter\n");
+    expect(replaceConfigBlock(readme, "<!-- config-table:start -->\nnew\n<!-- config-table:end -->")).toBe(
+      "# T\n\nbefore\n<!-- config-table:start -->\nnew\n<!-- config-table:end -->\nafter\n",
+    );
   });
 
   it("refuses a README without exactly one block", () => {
-    expect(() => replaceConfigBlock("# T\n", "x")).toThrow("README.md: expected one <!-- config-table:start --> ... <!-- config-table:end --> block");
+    expect(() => replaceConfigBlock("# T\n", "x")).toThrow(
+      "README.md: expected one <!-- config-table:start --> ... <!-- config-table:end --> block",
+    );
     expect(() => replaceConfigBlock(readme + readme, "x")).toThrow("expected one");
   });
 });

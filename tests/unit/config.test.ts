@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+
 import { ConfigError, loadConfig } from "../../config";
-import { registrations, runProgram, stackFileConfig } from "../mocks";
 import { withSetting } from "../../config/stackFile";
+import { registrations, runProgram, stackFileConfig } from "../mocks";
 
 /** A stack file's config with one key changed: `api.replicas` edits inside the object. */
 const withKey = (stack: string, key: string, value: unknown) => withSetting(stackFileConfig(stack), key, value);
@@ -19,8 +20,10 @@ function problemsOf(config: Record<string, string>, secretKeys: string[] = []): 
 const DIGEST = "sha256:" + "a".repeat(64);
 const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
 const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
-const DOCKER_HOST = "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
-const RESERVED = "a name the program does not set itself (reserved: APP_VERSION, DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
+const DOCKER_HOST =
+  "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
+const RESERVED =
+  "a name the program does not set itself (reserved: APP_VERSION, DATABASE_URL, DATABASE_URL_FILE, REDIS_URL, REDIS_URL_FILE, SECRET_KEY, SECRET_KEY_FILE, PORT, TASKFLOW_VERSION, TASKFLOW_ENV, GRACEFUL_TIMEOUT, PATH, HOME, LD_PRELOAD, LD_LIBRARY_PATH, PYTHONPATH, PYTHONSTARTUP)";
 const CPUS = "a number from 0.05 to 64 with at most 9 decimals, not 0.05 to 0.09 (the docker provider reads those back as 0.1)";
 const PUBLIC_URL = "an http(s) URL where clients reach the gateway";
 const VERSION = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
@@ -59,16 +62,30 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "api.env", { LOG_LEVEL: "info\nEVIL=1" }, `taskflow:api.env.LOG_LEVEL: got "info\\nEVIL=1"; expected ${ENV_VALUE}`],
   ["dev", "docker.host", "tcp://10.0.0.5:2375", `taskflow:docker.host: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "ssh://deploy@host;id", `taskflow:docker.host: got "ssh://deploy@host;id"; expected ${DOCKER_HOST}`],
-  ["dev", "docker.host", "unix:///var/run/docker.sock\n", `taskflow:docker.host: got "unix:///var/run/docker.sock\\n"; expected ${DOCKER_HOST}`],
+  [
+    "dev",
+    "docker.host",
+    "unix:///var/run/docker.sock\n",
+    `taskflow:docker.host: got "unix:///var/run/docker.sock\\n"; expected ${DOCKER_HOST}`,
+  ],
   // ssh would read a host starting with "-" as an option (ProxyCommand runs a program).
   ["dev", "docker.host", "ssh://root@-oProxyCommand", `taskflow:docker.host: got "ssh://root@-oProxyCommand"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "ssh://deploy@host:99999", `taskflow:docker.host: got "ssh://deploy@host:99999"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "ssh://deploy@host:0", `taskflow:docker.host: got "ssh://deploy@host:0"; expected ${DOCKER_HOST}`],
-  ["production", "github.variables", { production: { DOCKER_HOST: "tcp://10.0.0.5:2375" } },
-    `taskflow:github.variables.production.DOCKER_HOST: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
+  [
+    "production",
+    "github.variables",
+    { production: { DOCKER_HOST: "tcp://10.0.0.5:2375" } },
+    `taskflow:github.variables.production.DOCKER_HOST: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`,
+  ],
   ["dev", "gateway.publicUrl", "javascript:alert(1)", `taskflow:gateway.publicUrl: got "javascript:alert(1)"; expected ${PUBLIC_URL}`],
   ["dev", "gateway.publicUrl", "file:///etc/passwd", `taskflow:gateway.publicUrl: got "file:///etc/passwd"; expected ${PUBLIC_URL}`],
-  ["dev", "gateway.publicUrl", "https://taskflow.example/\nX-Evil: 1", `taskflow:gateway.publicUrl: got "https://taskflow.example/\\nX-Evil: 1"; expected ${PUBLIC_URL}`],
+  [
+    "dev",
+    "gateway.publicUrl",
+    "https://taskflow.example/\nX-Evil: 1",
+    `taskflow:gateway.publicUrl: got "https://taskflow.example/\\nX-Evil: 1"; expected ${PUBLIC_URL}`,
+  ],
   ["dev", "api.version", "v1\nroot", `taskflow:api.version: got "v1\\nroot"; expected ${VERSION}`],
   ["dev", "api.version", "v1;id", `taskflow:api.version: got "v1;id"; expected ${VERSION}`],
   ["production", "github.requiredChecks", [], `taskflow:github.requiredChecks: got []; expected ${REQUIRED_CHECKS}`],
@@ -93,39 +110,144 @@ describe("loadConfig", () => {
 
   // Each row: stack, key changed, new value, the exact problem line.
   describe.each([
-    ["dev", "image", undefined, 'taskflow:image: got nothing (the key is missing); expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
+    [
+      "dev",
+      "image",
+      undefined,
+      "taskflow:image: got nothing (the key is missing); expected an image reference: repository[:tag][@sha256:<64 hex digits>]",
+    ],
     ["dev", "environment", "prod", 'taskflow:environment: got "prod"; expected one of dev, preview, staging, production'],
     ["dev", "api.replicas", 0, "taskflow:api.replicas: got 0; expected a whole number from 1 to 20"],
     ["dev", "api.replicas", 21, "taskflow:api.replicas: got 21; expected a whole number from 1 to 20"],
     ["dev", "api.replicas", 2.5, "taskflow:api.replicas: got 2.5; expected a whole number from 1 to 20"],
     ["dev", "api.replicas", "three", 'taskflow:api.replicas: got "three"; expected a whole number from 1 to 20'],
-    ["staging", "image", "ghcr.io/taskflow/taskflow-api:latest", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:latest"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
-    ["staging", "image", "ghcr.io/taskflow/taskflow-api", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
-    ["staging", "postgres.image", "postgres:15", 'taskflow:postgres.image: got "postgres:15"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)'],
-    ["production", "image", "ghcr.io/taskflow/taskflow-api:3f2a9c1", 'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)'],
-    ["dev", "image", "taskflow-api@sha256:abc", 'taskflow:image: got "taskflow-api@sha256:abc"; expected an image reference: repository[:tag][@sha256:<64 hex digits>]'],
-    ["dev", "image", `taskflow-api@${DIGEST}`, "taskflow:api.version: got nothing (the key is missing); expected the version the status endpoint reports, required when `image` has a digest but no tag"],
-    ["dev", "replicas", 3, 'taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets'],
-    ["dev", "api.replicaz", 3, "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env"],
+    [
+      "staging",
+      "image",
+      "ghcr.io/taskflow/taskflow-api:latest",
+      'taskflow:image: got "ghcr.io/taskflow/taskflow-api:latest"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)',
+    ],
+    [
+      "staging",
+      "image",
+      "ghcr.io/taskflow/taskflow-api",
+      'taskflow:image: got "ghcr.io/taskflow/taskflow-api"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)',
+    ],
+    [
+      "staging",
+      "postgres.image",
+      "postgres:15",
+      'taskflow:postgres.image: got "postgres:15"; expected an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)',
+    ],
+    [
+      "production",
+      "image",
+      "ghcr.io/taskflow/taskflow-api:3f2a9c1",
+      'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)',
+    ],
+    [
+      "dev",
+      "image",
+      "taskflow-api@sha256:abc",
+      'taskflow:image: got "taskflow-api@sha256:abc"; expected an image reference: repository[:tag][@sha256:<64 hex digits>]',
+    ],
+    [
+      "dev",
+      "image",
+      `taskflow-api@${DIGEST}`,
+      "taskflow:api.version: got nothing (the key is missing); expected the version the status endpoint reports, required when `image` has a digest but no tag",
+    ],
+    [
+      "dev",
+      "replicas",
+      3,
+      "taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets",
+    ],
+    [
+      "dev",
+      "api.replicaz",
+      3,
+      "taskflow:api.replicaz: unknown key (got 3); expected one of: replicas, port, healthPath, statusPath, version, user, memoryMb, cpus, readOnlyRootFilesystem, waitTimeoutSeconds, destroyGraceSeconds, migrationCommand, healthcheck, env",
+    ],
     ["dev", "gateway.hostPort", 70000, "taskflow:gateway.hostPort: got 70000; expected a whole number from 1 to 65535"],
     ["dev", "api.user", "root", `taskflow:api.user: got "root"; expected ${USER}`],
     ["dev", "api.user", "0:0", `taskflow:api.user: got "0:0"; expected ${USER}`],
     ["dev", "api.healthPath", "health", `taskflow:api.healthPath: got "health"; expected ${URL_PATH}`],
-    ["dev", "api.migrationCommand", [], "taskflow:api.migrationCommand: got []; expected a non-empty list of command words, e.g. [alembic, upgrade, head]"],
-    ["dev", "redis.memoryMb", 70, "taskflow:redis.memoryMb: got 70; expected at least 80 (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts"],
-    ["dev", "healthGate.intervalSeconds", 30, "taskflow:healthGate.timeoutSeconds: got 60; expected at least attempts x intervalSeconds = 90, or the gate can never pass"],
+    [
+      "dev",
+      "api.migrationCommand",
+      [],
+      "taskflow:api.migrationCommand: got []; expected a non-empty list of command words, e.g. [alembic, upgrade, head]",
+    ],
+    [
+      "dev",
+      "redis.memoryMb",
+      70,
+      "taskflow:redis.memoryMb: got 70; expected at least 80 (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts",
+    ],
+    [
+      "dev",
+      "healthGate.intervalSeconds",
+      30,
+      "taskflow:healthGate.timeoutSeconds: got 60; expected at least attempts x intervalSeconds = 90, or the gate can never pass",
+    ],
     ["dev", "docker.host", "localhost:2375", `taskflow:docker.host: got "localhost:2375"; expected ${DOCKER_HOST}`],
-    ["dev", "docker.host", "ssh://deploy@box", "taskflow:gateway.publicUrl: got nothing (the key is missing); expected the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)"],
-    ["dev", "postgres.database", "Task-Flow", 'taskflow:postgres.database: got "Task-Flow"; expected a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters'],
-    ["dev", "logging.maxSize", "10MB", 'taskflow:logging.maxSize: got "10MB"; expected a size such as 10m or 1g (a number followed by k, m or g)'],
-    ["dev", "redis.maxmemoryPolicy", "lru", 'taskflow:redis.maxmemoryPolicy: got "lru"; expected a Redis maxmemory-policy such as allkeys-lru or noeviction'],
+    [
+      "dev",
+      "docker.host",
+      "ssh://deploy@box",
+      "taskflow:gateway.publicUrl: got nothing (the key is missing); expected the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)",
+    ],
+    [
+      "dev",
+      "postgres.database",
+      "Task-Flow",
+      'taskflow:postgres.database: got "Task-Flow"; expected a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters',
+    ],
+    [
+      "dev",
+      "logging.maxSize",
+      "10MB",
+      'taskflow:logging.maxSize: got "10MB"; expected a size such as 10m or 1g (a number followed by k, m or g)',
+    ],
+    [
+      "dev",
+      "redis.maxmemoryPolicy",
+      "lru",
+      'taskflow:redis.maxmemoryPolicy: got "lru"; expected a Redis maxmemory-policy such as allkeys-lru or noeviction',
+    ],
     ["dev", "protectData", "yes", 'taskflow:protectData: got "yes"; expected true or false'],
-    ["dev", "gateway.domain", "https://taskflow.example", 'taskflow:gateway.domain: got "https://taskflow.example"; expected a DNS host name such as taskflow.example.com (letters, digits, dashes and dots; no scheme, port or path)'],
-    ["dev", "gateway.tls", "letsencrypt", 'taskflow:gateway.tls: got "letsencrypt"; expected acme (a public CA) or internal (Caddy\'s own CA)'],
+    [
+      "dev",
+      "gateway.domain",
+      "https://taskflow.example",
+      'taskflow:gateway.domain: got "https://taskflow.example"; expected a DNS host name such as taskflow.example.com (letters, digits, dashes and dots; no scheme, port or path)',
+    ],
+    [
+      "dev",
+      "gateway.tls",
+      "letsencrypt",
+      'taskflow:gateway.tls: got "letsencrypt"; expected acme (a public CA) or internal (Caddy\'s own CA)',
+    ],
     ["dev", "gateway.acmeEmail", "ops", 'taskflow:gateway.acmeEmail: got "ops"; expected an e-mail address for the CA\'s expiry notices'],
-    ["production", "gateway.domain", undefined, "taskflow:gateway.domain: got nothing (the key is missing); expected the host name production serves over HTTPS (required in production)"],
-    ["production", "gateway.tls", "internal", 'taskflow:gateway.tls: got "internal"; expected acme in production: browsers do not trust Caddy\'s internal CA'],
-    ["production", "gateway.httpsHostPort", 80, "taskflow:gateway.httpsHostPort: got 80; expected a host port other than gateway.hostPort (80)"],
+    [
+      "production",
+      "gateway.domain",
+      undefined,
+      "taskflow:gateway.domain: got nothing (the key is missing); expected the host name production serves over HTTPS (required in production)",
+    ],
+    [
+      "production",
+      "gateway.tls",
+      "internal",
+      'taskflow:gateway.tls: got "internal"; expected acme in production: browsers do not trust Caddy\'s internal CA',
+    ],
+    [
+      "production",
+      "gateway.httpsHostPort",
+      80,
+      "taskflow:gateway.httpsHostPort: got 80; expected a host port other than gateway.hostPort (80)",
+    ],
     ["dev", "previews.maxConcurrent", 0, "taskflow:previews.maxConcurrent: got 0; expected a whole number from 1 to 50"],
   ])("%s stack with %s = %j", (stack, key, value, message) => {
     it("is refused with a message naming the key, the value and what is expected", () => {
@@ -143,7 +265,13 @@ describe("loadConfig", () => {
     let config = withKey("dev", "api.replicas", 0);
     config = { ...config, "taskflow:gateway": JSON.stringify({ ...JSON.parse(config["taskflow:gateway"]), hostPort: 0 }) };
     delete config["taskflow:image"];
-    const error = (() => { try { loadConfig(config); } catch (e) { return e as ConfigError; } })();
+    const error = (() => {
+      try {
+        loadConfig(config);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toHaveLength(3);
     expect(error!.message).toMatch(/^Invalid stack config \(3 problems\):\n {2}- taskflow:/);
@@ -153,12 +281,18 @@ describe("loadConfig", () => {
     const config = { ...stackFileConfig("dev"), "taskflow:github": JSON.stringify({ token: "ghp_supersecret" }) };
     const problems = problemsOf(config, ["taskflow:github"]);
     expect(problems.join("\n")).not.toContain("ghp_supersecret");
-    expect(problems).toContain("taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter");
+    expect(problems).toContain(
+      "taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter",
+    );
   });
 
   it("refuses taskflow:__proto__ as an unknown key, without it changing any other setting", () => {
     const config = { ...stackFileConfig("dev"), "taskflow:__proto__": JSON.stringify({ environment: "production", protectData: true }) };
-    expect(problemsOf(config)).toEqual([expect.stringMatching(/^taskflow:__proto__: unknown key \(got \{"environment":"production","protectData":true\}\); expected one of: environment, image/)]);
+    expect(problemsOf(config)).toEqual([
+      expect.stringMatching(
+        /^taskflow:__proto__: unknown key \(got \{"environment":"production","protectData":true\}\); expected one of: environment, image/,
+      ),
+    ]);
   });
 
   it("ignores other namespaces' keys (docker:host, pulumi:tags)", () => {

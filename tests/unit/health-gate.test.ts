@@ -1,21 +1,44 @@
 import { describe, expect, it } from "vitest";
+
+import { healthGateArgv, HealthGateOptions } from "../../components";
 // @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
 import { judge, parseArgs, replicaProbeArgv, runGate, serviceProbeArgv } from "../../components/gates/health-gate.js";
-import { HealthGateOptions, healthGateArgv } from "../../components";
 
-const opts = { gatewayUrl: "http://127.0.0.1:8080", expectedVersion: "v2", port: 8000, healthPath: "/health",
-  statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 1, timeoutSeconds: 10, replicas: ["a", "b"] };
+const opts = {
+  gatewayUrl: "http://127.0.0.1:8080",
+  expectedVersion: "v2",
+  port: 8000,
+  healthPath: "/health",
+  statusPath: "/api/v1/status",
+  attempts: 3,
+  intervalSeconds: 1,
+  timeoutSeconds: 10,
+  replicas: ["a", "b"],
+};
 
 /** A fake clock: sleeping advances time instantly. */
 function clock() {
   let t = 0;
-  return { now: () => t, sleep: async (s: number) => { t += s * 1000; } };
+  return {
+    now: () => t,
+    sleep: async (s: number) => {
+      t += s * 1000;
+    },
+  };
 }
 
 describe("health gate", () => {
   it("passes after `attempts` passing rounds in a row", async () => {
     let calls = 0;
-    const ok = await runGate(opts, { ...clock(), log: () => {}, probeOne: () => { calls++; return { ok: true }; }, probeGw: async () => ({ ok: true }) });
+    const ok = await runGate(opts, {
+      ...clock(),
+      log: () => {},
+      probeOne: () => {
+        calls++;
+        return { ok: true };
+      },
+      probeGw: async () => ({ ok: true }),
+    });
     expect(ok).toBe(true);
     expect(calls).toBe(3 * 2);
   });
@@ -24,11 +47,15 @@ describe("health gate", () => {
     const results = [true, true, false, true, true, true];
     let round = 0;
     const logs: string[] = [];
-    const ok = await runGate({ ...opts, replicas: ["a"] }, {
-      ...clock(), log: (l: string) => logs.push(l),
-      probeOne: () => ({ ok: true }),
-      probeGw: async () => (results[round++] ? { ok: true } : { ok: false, why: "health answered 503" }),
-    });
+    const ok = await runGate(
+      { ...opts, replicas: ["a"] },
+      {
+        ...clock(),
+        log: (l: string) => logs.push(l),
+        probeOne: () => ({ ok: true }),
+        probeGw: async () => (results[round++] ? { ok: true } : { ok: false, why: "health answered 503" }),
+      },
+    );
     expect(ok).toBe(true);
     expect(round).toBe(6);
     expect(logs[2]).toBe("health-gate: round 3: fail: gateway http://127.0.0.1:8080: health answered 503");
@@ -36,17 +63,30 @@ describe("health gate", () => {
 
   it("fails at the timeout, naming what failed", async () => {
     const logs: string[] = [];
-    const ok = await runGate(opts, { ...clock(), log: (l: string) => logs.push(l),
+    const ok = await runGate(opts, {
+      ...clock(),
+      log: (l: string) => logs.push(l),
       probeOne: (r: string) => (r === "b" ? { ok: false, why: 'reports version "v1", expected "v2"' } : { ok: true }),
-      probeGw: async () => ({ ok: true }) });
+      probeGw: async () => ({ ok: true }),
+    });
     expect(ok).toBe(false);
     expect(logs.at(-1)).toBe('health-gate: FAILED after 10s: b: reports version "v1", expected "v2"');
   });
 
   it("checks only the replicas when there is no gateway URL (the gate before the cutover)", async () => {
     let gatewayCalls = 0;
-    const ok = await runGate({ ...opts, gatewayUrl: undefined }, { ...clock(), log: () => {},
-      probeOne: () => ({ ok: true }), probeGw: async () => { gatewayCalls++; return { ok: false, why: "x" }; } });
+    const ok = await runGate(
+      { ...opts, gatewayUrl: undefined },
+      {
+        ...clock(),
+        log: () => {},
+        probeOne: () => ({ ok: true }),
+        probeGw: async () => {
+          gatewayCalls++;
+          return { ok: false, why: "x" };
+        },
+      },
+    );
     expect(ok).toBe(true);
     expect(gatewayCalls).toBe(0);
   });
@@ -61,13 +101,39 @@ describe("health gate", () => {
   });
 
   it("probes a replica from inside its container with the given paths", () => {
-    expect(replicaProbeArgv("api-1", opts).filter((_: string, i: number) => i !== 5))
-      .toEqual(["docker", "exec", "api-1", "python3", "-c", "http://127.0.0.1:8000", "/health", "/api/v1/status"]);
+    expect(replicaProbeArgv("api-1", opts).filter((_: string, i: number) => i !== 5)).toEqual([
+      "docker",
+      "exec",
+      "api-1",
+      "python3",
+      "-c",
+      "http://127.0.0.1:8000",
+      "/health",
+      "/api/v1/status",
+    ]);
   });
 
   it("refuses a call without replicas", () => {
-    expect(() => parseArgs(["--gateway-url", "u", "--expect-version", "v", "--port", "1", "--health-path", "/h",
-      "--status-path", "/s", "--attempts", "1", "--interval", "1", "--timeout", "5"])).toThrow(/at least one --replica/);
+    expect(() =>
+      parseArgs([
+        "--gateway-url",
+        "u",
+        "--expect-version",
+        "v",
+        "--port",
+        "1",
+        "--health-path",
+        "/h",
+        "--status-path",
+        "/s",
+        "--attempts",
+        "1",
+        "--interval",
+        "1",
+        "--timeout",
+        "5",
+      ]),
+    ).toThrow(/at least one --replica/);
   });
 
   it("refuses an unknown flag, a flag without value and a malformed number, naming it", () => {
@@ -83,22 +149,43 @@ describe("health gate", () => {
 // components/gates/healthGateOptions.js; these tests hold them together.
 describe("health gate options, written by the program and read by the gate", () => {
   const container: HealthGateOptions = {
-    gatewayUrl: "https://localhost:18443", gatewayCaFrom: "taskflow-gateway-caddy-1a2b3c4", expectedVersion: "3f2a9c1",
+    gatewayUrl: "https://localhost:18443",
+    gatewayCaFrom: "taskflow-gateway-caddy-1a2b3c4",
+    expectedVersion: "3f2a9c1",
     replicas: ["taskflow-api-replica-0-aaaaaaa", "taskflow-api-replica-1-bbbbbbb"],
-    port: 8000, healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 2, timeoutSeconds: 60,
+    port: 8000,
+    healthPath: "/health",
+    statusPath: "/api/v1/status",
+    attempts: 3,
+    intervalSeconds: 2,
+    timeoutSeconds: 60,
   };
   const swarm: HealthGateOptions = {
-    expectedVersion: "v2", replicas: [],
-    service: { name: "taskflow-api-9f8e7d6", taskCount: 2, network: "taskflow-network-edge-1234567", probeImage: "taskflow-api:v2", stack: "staging" },
-    port: 8000, healthPath: "/health", statusPath: "/api/v1/status", attempts: 3, intervalSeconds: 1, timeoutSeconds: 30,
+    expectedVersion: "v2",
+    replicas: [],
+    service: {
+      name: "taskflow-api-9f8e7d6",
+      taskCount: 2,
+      network: "taskflow-network-edge-1234567",
+      probeImage: "taskflow-api:v2",
+      stack: "staging",
+    },
+    port: 8000,
+    healthPath: "/health",
+    statusPath: "/api/v1/status",
+    attempts: 3,
+    intervalSeconds: 1,
+    timeoutSeconds: 30,
   };
 
-  it.each([["container runtime (with the gateway and its CA)", container], ["swarm runtime (replicas only)", swarm]])(
-    "round-trips the %s", (_what, o) => {
-      const argv = healthGateArgv(o);
-      expect(argv.slice(0, 2)).toEqual(["node", "components/gates/health-gate.js"]);
-      expect(parseArgs(argv.slice(2))).toEqual(o);
-    });
+  it.each([
+    ["container runtime (with the gateway and its CA)", container],
+    ["swarm runtime (replicas only)", swarm],
+  ])("round-trips the %s", (_what, o) => {
+    const argv = healthGateArgv(o);
+    expect(argv.slice(0, 2)).toEqual(["node", "components/gates/health-gate.js"]);
+    expect(parseArgs(argv.slice(2))).toEqual(o);
+  });
 
   it("probes the swarm service's tasks on its network, labeled with its stack", () => {
     const argv = serviceProbeArgv(parseArgs(healthGateArgv(swarm).slice(2)));

@@ -4,6 +4,7 @@
 // cycle. Outside components/, the program's code takes a part through its index too.
 import * as fs from "node:fs";
 import * as path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -11,7 +12,12 @@ const COMPONENTS = path.join(ROOT, "components");
 const PARTS = ["api", "data", "gates", "gateway", "github", "shared"];
 /** Which parts each part may use (through its index): the layers, bottom up. */
 const MAY_USE: Record<string, string[]> = {
-  shared: [], gates: ["shared"], data: ["shared"], github: [], api: ["shared", "gates"], gateway: ["shared", "gates"],
+  shared: [],
+  gates: ["shared"],
+  data: ["shared"],
+  github: [],
+  api: ["shared", "gates"],
+  gateway: ["shared", "gates"],
 };
 
 function filesUnder(dir: string): string[] {
@@ -25,7 +31,9 @@ function filesUnder(dir: string): string[] {
 /** Relative imports and requires of a file, resolved to absolute paths (a folder: its index). */
 function importsOf(file: string): string[] {
   const src = fs.readFileSync(file, "utf8");
-  return [...src.matchAll(/(?:\bfrom\s+|\brequire\(\s*|^import\s+)["'](\.[^"']*)["']/gm)].map((m) => path.resolve(path.dirname(file), m[1]));
+  return [...src.matchAll(/(?:\bfrom\s+|\brequire\(\s*|^import\s+)["'](\.[^"']*)["']/gm)].map((m) =>
+    path.resolve(path.dirname(file), m[1]),
+  );
 }
 
 const rel = (p: string) => path.relative(ROOT, p);
@@ -36,8 +44,18 @@ describe("components/ by part of the system", () => {
 
   it("has exactly the parts, each with an index, and at its top only the composition", () => {
     const top = fs.readdirSync(COMPONENTS, { withFileTypes: true });
-    expect(top.filter((e) => e.isDirectory()).map((e) => e.name).sort()).toEqual(PARTS);
-    expect(top.filter((e) => e.isFile()).map((e) => e.name).sort()).toEqual(["index.ts", "taskflowStack.ts"]);
+    expect(
+      top
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(PARTS);
+    expect(
+      top
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(["index.ts", "taskflowStack.ts"]);
     for (const part of PARTS) expect(fs.existsSync(path.join(COMPONENTS, part, "index.ts")), part).toBe(true);
   });
 
@@ -47,11 +65,20 @@ describe("components/ by part of the system", () => {
       const part = partOf(file);
       for (const target of importsOf(file)) {
         if (target.startsWith(path.join(ROOT, "config"))) continue;
-        if (!target.startsWith(COMPONENTS + path.sep)) { problems.push(`${rel(file)} imports ${rel(target)} (outside components/ and config/)`); continue; }
+        if (!target.startsWith(COMPONENTS + path.sep)) {
+          problems.push(`${rel(file)} imports ${rel(target)} (outside components/ and config/)`);
+          continue;
+        }
         const other = partOf(target);
         if (other === part) continue;
-        if (!PARTS.includes(other)) { problems.push(`${rel(file)} imports ${rel(target)}, above the parts`); continue; }
-        if (!MAY_USE[part].includes(other)) { problems.push(`${rel(file)} (${part}) uses ${other}, which it may not`); continue; }
+        if (!PARTS.includes(other)) {
+          problems.push(`${rel(file)} imports ${rel(target)}, above the parts`);
+          continue;
+        }
+        if (!MAY_USE[part].includes(other)) {
+          problems.push(`${rel(file)} (${part}) uses ${other}, which it may not`);
+          continue;
+        }
         // Plain CommonJS programs cannot load a TypeScript index: they take shared/'s .js files directly.
         const viaIndex = target === path.join(COMPONENTS, other) || (file.endsWith(".js") && other === "shared" && target.endsWith(".js"));
         if (!viaIndex) problems.push(`${rel(file)} reaches into ${rel(target)}; import ../${other} (its index)`);
@@ -62,16 +89,23 @@ describe("components/ by part of the system", () => {
 
   it("outside components/, the program's code takes a part through components/ or a part's index", () => {
     const dirs = ["bench", "conformance", "policies", "previews", "rehearsal", "config"].map((d) => path.join(ROOT, d));
-    const problems = [...dirs.flatMap(filesUnder), path.join(ROOT, "index.ts")].flatMap((file) => importsOf(file)
-      .filter((t) => t.startsWith(COMPONENTS) && t !== COMPONENTS && !PARTS.some((p) => t === path.join(COMPONENTS, p)))
-      .map((t) => `${rel(file)} reaches into ${rel(t)}`));
+    const problems = [...dirs.flatMap(filesUnder), path.join(ROOT, "index.ts")].flatMap((file) =>
+      importsOf(file)
+        .filter((t) => t.startsWith(COMPONENTS) && t !== COMPONENTS && !PARTS.some((p) => t === path.join(COMPONENTS, p)))
+        .map((t) => `${rel(file)} reaches into ${rel(t)}`),
+    );
     expect(problems).toEqual([]);
   });
 
   it("nothing outside tests/ imports from tests/", () => {
-    const dirs = ["bench", "components", "conformance", "config", "policies", "previews", "rehearsal", "scripts"].map((d) => path.join(ROOT, d));
-    const problems = [...dirs.flatMap(filesUnder), path.join(ROOT, "index.ts")]
-      .flatMap((file) => importsOf(file).filter((t) => t.startsWith(path.join(ROOT, "tests"))).map((t) => `${rel(file)} imports ${rel(t)}`));
+    const dirs = ["bench", "components", "conformance", "config", "policies", "previews", "rehearsal", "scripts"].map((d) =>
+      path.join(ROOT, d),
+    );
+    const problems = [...dirs.flatMap(filesUnder), path.join(ROOT, "index.ts")].flatMap((file) =>
+      importsOf(file)
+        .filter((t) => t.startsWith(path.join(ROOT, "tests")))
+        .map((t) => `${rel(file)} imports ${rel(t)}`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -87,7 +121,8 @@ describe("components/ by part of the system", () => {
         // A program (run by path, with a #!) is named like a command; a module like the TypeScript files.
         const program = src.startsWith("#!");
         if (program && !/^[a-z]+(-[a-z]+)+\.js$/.test(name)) problems.push(`${rel(file)}: a program is named kebab-case (run-argv.js)`);
-        if (!program && !/^[a-z][A-Za-z]*\.js$/.test(name)) problems.push(`${rel(file)}: a module is named camelCase (healthGateOptions.js)`);
+        if (!program && !/^[a-z][A-Za-z]*\.js$/.test(name))
+          problems.push(`${rel(file)}: a module is named camelCase (healthGateOptions.js)`);
       }
     }
     expect(problems).toEqual([]);

@@ -3,12 +3,14 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+
 import { loadConfig, toPulumiConfig } from "../../config";
-import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../previews/previewStack";
-import { runProgram, ofType, T } from "../mocks";
 import { ROOT } from "../../config/stackFile";
+import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../previews/previewStack";
+import { ofType, runProgram, T } from "../mocks";
 
 const staging = () => parse(readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8")).config as Record<string, unknown>;
 const IMAGE = "ghcr.io/taskflow/taskflow-api:0123456789abcdef0123456789abcdef01234567";
@@ -29,9 +31,16 @@ describe("previewStackConfig", () => {
 
   it("refuses to derive a preview without a Docker host of its own, or with staging's", () => {
     const without = { ...staging(), "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: undefined } };
-    expect(() => previewStackConfig(without, 7, IMAGE)).toThrow("taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to");
-    const shared = { ...staging(), "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: "ssh://deploy@staging.taskflow.example" } };
-    expect(() => previewStackConfig(shared, 7, IMAGE)).toThrow(`taskflow:previews.dockerHost: got "ssh://deploy@staging.taskflow.example"; expected a host other than staging's docker.host`);
+    expect(() => previewStackConfig(without, 7, IMAGE)).toThrow(
+      "taskflow:previews.dockerHost: got nothing (the key is missing); expected the Docker host previews deploy to",
+    );
+    const shared = {
+      ...staging(),
+      "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: "ssh://deploy@staging.taskflow.example" },
+    };
+    expect(() => previewStackConfig(shared, 7, IMAGE)).toThrow(
+      `taskflow:previews.dockerHost: got "ssh://deploy@staging.taskflow.example"; expected a host other than staging's docker.host`,
+    );
   });
 
   it("publishes its own port on a URL of its own, plain HTTP", () => {
@@ -54,7 +63,9 @@ describe("previewStackConfig", () => {
   });
 
   it("keeps staging's pinning rule: a movable tag is refused before anything is written", () => {
-    expect(() => previewStackConfig(staging(), 5, "ghcr.io/taskflow/taskflow-api:latest")).toThrow(/taskflow:image: got "ghcr.io\/taskflow\/taskflow-api:latest"; expected an immutable image/);
+    expect(() => previewStackConfig(staging(), 5, "ghcr.io/taskflow/taskflow-api:latest")).toThrow(
+      /taskflow:image: got "ghcr.io\/taskflow\/taskflow-api:latest"; expected an immutable image/,
+    );
     expect(() => previewStackConfig(staging(), 0, IMAGE)).toThrow("pull request number: got 0; expected a whole number from 1");
   });
 
@@ -80,7 +91,8 @@ describe("checkPreviewCap", () => {
   it("refuses a new preview at the cap, naming the running ones and the key to change", () => {
     expect(() => checkPreviewCap(capped, 3, ["production", "pr-1", "staging", "pr-2"])).toThrow(
       "preview cap reached: 2 previews are running (pr-1, pr-2) and taskflow:previews.maxConcurrent in Pulumi.staging.yaml is 2. " +
-      "Close or merge a pull request (its preview is destroyed), or raise the cap.");
+        "Close or merge a pull request (its preview is destroyed), or raise the cap.",
+    );
   });
 
   it("refuses a preview whose port a running preview already holds", () => {
@@ -96,7 +108,8 @@ describe("stalePreviews", () => {
 });
 
 describe("previews/cli.ts", () => {
-  const cli = (...args: string[]) => spawnSync("node", ["-r", "ts-node/register/transpile-only", "previews/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  const cli = (...args: string[]) =>
+    spawnSync("node", ["-r", "ts-node/register/transpile-only", "previews/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
   it("exits 1 with the cap message, 64 on bad usage, and prints the stacks to clean up", () => {
     const full = cli("cap", "--pr", "9", "--stacks", "pr-1 pr-2 pr-3 pr-4 pr-5 staging");

@@ -1,5 +1,6 @@
 // The rehearsal's update-or-replace decisions, which mirror the providers' schemas.
 import { describe, expect, it } from "vitest";
+
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { changedKeys } from "../../rehearsal/engine";
 import { CONTAINER_IN_PLACE, PROVIDERS } from "../../rehearsal/providers";
@@ -9,8 +10,15 @@ const command = PROVIDERS["command:local:Command"];
 
 describe("rehearsal step rules", () => {
   it.each([
-    [["memory"], true], [["memorySwap", "restart"], true], [["healthcheck"], true], [["tmpfs"], true],
-    [["cpus"], false], [["image"], false], [["envs"], false], [["labels"], false], [["memory", "image"], false],
+    [["memory"], true],
+    [["memorySwap", "restart"], true],
+    [["healthcheck"], true],
+    [["tmpfs"], true],
+    [["cpus"], false],
+    [["image"], false],
+    [["envs"], false],
+    [["labels"], false],
+    [["memory", "image"], false],
   ])("updates a container in place only for non-ForceNew inputs: %j -> %s", (changed, inPlace) => {
     expect(container.updatable(changed as string[])).toBe(inPlace);
   });

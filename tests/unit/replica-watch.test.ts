@@ -1,15 +1,26 @@
 import { describe, expect, it } from "vitest";
+
 // @ts-expect-error: a plain CommonJS program without type declarations
 import { judge, parseArgs, verdict } from "../../components/api/replica-watch.js";
 
 const T0 = Date.parse("2026-11-30T12:00:00Z");
 const NEW = `sha256:${"b".repeat(64)}`;
 const OLD = `sha256:${"a".repeat(64)}`;
-const c = (name: string, health: string, createdOffsetMs = 500, image = NEW) => ({ id: `id-${name}`, name, image, created: T0 + createdOffsetMs, health });
+const c = (name: string, health: string, createdOffsetMs = 500, image = NEW) => ({
+  id: `id-${name}`,
+  name,
+  image,
+  created: T0 + createdOffsetMs,
+  health,
+});
 
 describe("replica-watch judge", () => {
   it("removes a new replica Docker calls unhealthy", () => {
-    expect(judge([c("new-0", "unhealthy"), c("new-1", "starting")], NEW, T0)).toEqual({ remove: [c("new-0", "unhealthy")], healthy: 0, starting: 1 });
+    expect(judge([c("new-0", "unhealthy"), c("new-1", "starting")], NEW, T0)).toEqual({
+      remove: [c("new-0", "unhealthy")],
+      healthy: 0,
+      starting: 1,
+    });
   });
 
   it("counts a new replica created just before the watch started (Pulumi starts both together)", () => {
@@ -46,7 +57,12 @@ describe("replica-watch verdict", () => {
 
 describe("replica-watch parseArgs", () => {
   it("reads its four options", () => {
-    expect(parseArgs(["--stack", "dev", "--image", NEW, "--count", "2", "--timeout", "130"])).toEqual({ stack: "dev", image: NEW, count: 2, timeout: 130 });
+    expect(parseArgs(["--stack", "dev", "--image", NEW, "--count", "2", "--timeout", "130"])).toEqual({
+      stack: "dev",
+      image: NEW,
+      count: 2,
+      timeout: 130,
+    });
   });
 
   it.each([

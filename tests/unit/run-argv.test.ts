@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+
 import { describe, expect, it } from "vitest";
+
 import { ROOT } from "../mocks";
 
 const run = (arg: string, input?: string) =>

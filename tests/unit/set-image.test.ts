@@ -5,7 +5,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
 import { ROOT } from "../../config/stackFile";
 
 const REF = "ghcr.io/taskflow/taskflow-api:0123456789abcdef0123456789abcdef01234567@sha256:" + "b".repeat(64);
@@ -13,7 +15,8 @@ const TOKEN = "ghs_token-that-must-not-persist";
 
 describe("set-image.sh under GitHub Actions", () => {
   let dir: string;
-  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8" }).trim();
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8" }).trim();
   const run = (cwd: string, env: Record<string, string>) =>
     spawnSync("bash", ["scripts/set-image.sh", "staging", REF], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
 
@@ -23,7 +26,15 @@ describe("set-image.sh under GitHub Actions", () => {
     git(dir, "init", "-q", "--bare", "-b", "main", origin);
     const seed = path.join(dir, "seed");
     for (const d of ["scripts", "config"]) mkdirSync(path.join(seed, d), { recursive: true });
-    for (const f of ["scripts/set-image.sh", "scripts/stack-image.mjs", "scripts/image-ref.mjs", "config/imageRef.js", "Pulumi.staging.yaml", "Pulumi.production.yaml"]) cpSync(path.join(ROOT, f), path.join(seed, f));
+    for (const f of [
+      "scripts/set-image.sh",
+      "scripts/stack-image.mjs",
+      "scripts/image-ref.mjs",
+      "config/imageRef.js",
+      "Pulumi.staging.yaml",
+      "Pulumi.production.yaml",
+    ])
+      cpSync(path.join(ROOT, f), path.join(seed, f));
     symlinkSync(path.join(ROOT, "node_modules"), path.join(seed, "node_modules"));
     writeFileSync(path.join(seed, ".gitignore"), "node_modules\n");
     git(seed, "init", "-q", "-b", "main");
@@ -48,7 +59,9 @@ describe("set-image.sh under GitHub Actions", () => {
     expect(r.stderr).not.toContain(TOKEN);
     expect(r.status).toBe(0);
     const origin = path.join(dir, "origin.git");
-    expect(git(origin, "log", "-1", "--format=%s%n%an", "main")).toBe("deploy: staging -> 0123456789abcdef0123456789abcdef01234567\ntaskflow-deploy-bot");
+    expect(git(origin, "log", "-1", "--format=%s%n%an", "main")).toBe(
+      "deploy: staging -> 0123456789abcdef0123456789abcdef01234567\ntaskflow-deploy-bot",
+    );
     expect(git(origin, "log", "-1", "--format=%s", "main~1")).toBe("another merge");
     expect(git(origin, "diff", "--name-only", "main~1", "main")).toBe("Pulumi.staging.yaml");
     expect(git(origin, "show", "main:Pulumi.staging.yaml")).toContain(REF);

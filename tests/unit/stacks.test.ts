@@ -1,9 +1,10 @@
 // Runs the real program for each shipped stack file under mocks and asserts what it
 // declares: resources and key inputs, options, networks, ports, secrets and ordering.
-import { dockerCpus } from "../../config/dockerCpus";
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { loadConfig, TaskflowConfig } from "../../config";
+import { dockerCpus } from "../../config/dockerCpus";
 import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 
 const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
@@ -23,7 +24,10 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("declares the whole runtime and nothing else", () => {
     // The GitHub side is tested in github.test.ts.
-    const names = run.resources.filter((r) => !/^(taskflow|github|pulumi:providers:github)/.test(r.type)).map((r) => `${r.type} ${r.name}`).sort();
+    const names = run.resources
+      .filter((r) => !/^(taskflow|github|pulumi:providers:github)/.test(r.type))
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
     const expected = [
       `${T.command} taskflow-api-migration`,
       `${T.command} taskflow-cutover-reload`,
@@ -113,8 +117,11 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     // The gateway's watcher gets them with each cutover, never from the edge's environment.
     const cutover = argvOf(command("taskflow-cutover-reload"));
     const flag = (f: string) => cutover[cutover.indexOf(f) + 1];
-    expect([flag("--port"), flag("--health-path"), flag("--interval")])
-      .toEqual([String(config.api.port), config.api.healthPath, String(config.gateway.healthIntervalSeconds)]);
+    expect([flag("--port"), flag("--health-path"), flag("--interval")]).toEqual([
+      String(config.api.port),
+      config.api.healthPath,
+      String(config.gateway.healthIntervalSeconds),
+    ]);
     expect(container("taskflow-gateway-edge").inputs.envs).toBeUndefined();
   });
 
@@ -134,7 +141,13 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("publishes host ports on the gateway only: HTTP, and HTTPS when the stack has a domain", () => {
     const g = config.gateway;
     const published = ofType(run, T.container).flatMap((c) => (c.inputs.ports ?? []).map((p: any) => ({ c: c.name, ...p })));
-    const port = (internal: number, external: number) => ({ c: "taskflow-gateway-edge", internal, external, ip: g.bindAddress, protocol: "tcp" });
+    const port = (internal: number, external: number) => ({
+      c: "taskflow-gateway-edge",
+      internal,
+      external,
+      ip: g.bindAddress,
+      protocol: "tcp",
+    });
     expect(published).toEqual([port(g.listenPort, g.hostPort), ...(g.domain ? [port(g.httpsListenPort, g.httpsHostPort)] : [])]);
   });
 
@@ -142,7 +155,10 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     const gw = container("taskflow-gateway-caddy");
     const cutover = gatewayCaddyfile();
     if (config.gateway.domain) {
-      expect(gw.inputs.volumes).toContainEqual({ volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String), containerPath: "/data" });
+      expect(gw.inputs.volumes).toContainEqual({
+        volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String),
+        containerPath: "/data",
+      });
       expect(gw.inputs.tmpfs).toBeUndefined();
       expect(cutover).toContain(`${config.gateway.domain} {`);
       expect(cutover.includes("Strict-Transport-Security")).toBe(config.environment === "production");
@@ -161,7 +177,9 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
       // ...while what needs it gets it, as a secret: the replicas' environment, or the key writer's stdin.
-      expect(JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.stdin])).toContain(secret);
+      expect(
+        JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.stdin]),
+      ).toContain(secret);
     }
   });
 
@@ -174,21 +192,40 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("migrates after the data stores (and backup), before any replica; gates before and after the cutover", () => {
     const migration = command("taskflow-api-migration");
-    expect(migration.dependencies).toEqual(expect.arrayContaining([container("taskflow-postgres-container").urn, container("taskflow-redis-container").urn]));
+    expect(migration.dependencies).toEqual(
+      expect.arrayContaining([container("taskflow-postgres-container").urn, container("taskflow-redis-container").urn]),
+    );
     if (config.backup.enabled) expect(migration.dependencies).toContain(command("taskflow-backup-dump").urn);
     for (const r of replicas()) expect(r.dependencies).toContain(migration.urn);
     const replicaGate = command("taskflow-replica-gate-check");
     expect(replicaGate.dependencies).toEqual(expect.arrayContaining(replicas().map((r) => r.urn)));
     const cutover = command("taskflow-cutover-reload");
-    expect(cutover.dependencies).toEqual(expect.arrayContaining([...replicas().map((r) => r.urn), replicaGate.urn, container("taskflow-gateway-edge").urn, container("taskflow-gateway-caddy").urn]));
+    expect(cutover.dependencies).toEqual(
+      expect.arrayContaining([
+        ...replicas().map((r) => r.urn),
+        replicaGate.urn,
+        container("taskflow-gateway-edge").urn,
+        container("taskflow-gateway-caddy").urn,
+      ]),
+    );
     expect(command("taskflow-health-gate-check").dependencies).toContain(cutover.urn);
   });
 
   it("watches a new image's replicas beside their creation: runs after the migration, before the gates, re-runs only for a new image", () => {
     const watch = command("taskflow-api-replica-watch");
     const imageId = find(run, T.image, "taskflow-api-image").state.imageId;
-    expect(argvOf(watch)).toEqual(["node", "components/api/replica-watch.js", "--stack", stack, "--image", imageId,
-      "--count", String(config.api.replicas), "--timeout", String(config.api.waitTimeoutSeconds + 10)]);
+    expect(argvOf(watch)).toEqual([
+      "node",
+      "components/api/replica-watch.js",
+      "--stack",
+      stack,
+      "--image",
+      imageId,
+      "--count",
+      String(config.api.replicas),
+      "--timeout",
+      String(config.api.waitTimeoutSeconds + 10),
+    ]);
     expect(watch.dependencies).toContain(command("taskflow-api-migration").urn);
     // Beside the replicas, not before them: no replica waits for it.
     for (const r of replicas()) expect(r.dependencies).not.toContain(watch.urn);
@@ -220,7 +257,19 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     // which `docker inspect` would show.
     const argv = argvOf(write);
     expect(argv.slice(argv.indexOf("-v"), argv.indexOf("-v") + 2)).toEqual(["-v", `${keyVolume.state.name}:/run/secrets`]);
-    expect(argv).toEqual(expect.arrayContaining(["-i", "--network", "none", "--cap-drop", "ALL", "--cap-add", "CHOWN", "KEY_FILE=/run/secrets/secret-key", `API_USER=${config.api.user}`]));
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        "-i",
+        "--network",
+        "none",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CHOWN",
+        "KEY_FILE=/run/secrets/secret-key",
+        `API_USER=${config.api.user}`,
+      ]),
+    );
     expect(argv.join(" ")).not.toContain("SECRET_KEY");
     expect(write.inputs.environment).toEqual({ DOCKER_HOST: config.docker.host });
     expect(isSecretValue(write.raw.stdin)).toBe(true);
@@ -270,8 +319,20 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     const cutover = command("taskflow-cutover-reload");
     const names = run.outputs.replicaNames as string[];
     expect(names).toHaveLength(config.api.replicas);
-    expect(argvOf(cutover)).toEqual(["docker", "exec", run.outputs.gatewayContainer, "gateway-upstreams", "set",
-      "--port", String(config.api.port), "--health-path", config.api.healthPath, "--interval", String(config.gateway.healthIntervalSeconds), ...names]);
+    expect(argvOf(cutover)).toEqual([
+      "docker",
+      "exec",
+      run.outputs.gatewayContainer,
+      "gateway-upstreams",
+      "set",
+      "--port",
+      String(config.api.port),
+      "--health-path",
+      config.api.healthPath,
+      "--interval",
+      String(config.gateway.healthIntervalSeconds),
+      ...names,
+    ]);
     expect(cutover.inputs).not.toHaveProperty("stdin");
     expect(cutover.inputs.triggers).toEqual([container("taskflow-gateway-edge").inputs.id ?? expect.anything(), names]);
   });
@@ -315,7 +376,9 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("exports the URL, image, version, replica names, data store hosts and (empty without swarm) the API service", () => {
     expect(run.outputs).toEqual({
-      url: config.gateway.publicUrl ?? (config.gateway.domain ? `https://${config.gateway.domain}` : `http://127.0.0.1:${config.gateway.hostPort}`),
+      url:
+        config.gateway.publicUrl ??
+        (config.gateway.domain ? `https://${config.gateway.domain}` : `http://127.0.0.1:${config.gateway.hostPort}`),
       image: config.image,
       version: config.image.split(":")[config.image.includes("://") ? 2 : 1].split("@")[0],
       replicaNames: replicas().map((r) => expect.stringMatching(new RegExp(`^${r.name}-[a-f0-9]{7}$`))),

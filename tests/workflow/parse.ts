@@ -3,13 +3,17 @@
 // for shape assertions.
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+
 import { parse } from "yaml";
+
 import { ROOT } from "../../config/stackFile";
 
 export const WORKFLOW_DIR = path.join(ROOT, ".github/workflows");
 
 export function workflowFiles(): string[] {
-  return readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith(".yml")).sort();
+  return readdirSync(WORKFLOW_DIR)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
 }
 
 export async function parserErrors(file: string): Promise<string[]> {
@@ -33,7 +37,16 @@ export interface Job {
   permissions?: Record<string, string>;
   env?: Record<string, string>;
   strategy?: { matrix?: Record<string, unknown> };
-  steps: { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string; "working-directory"?: string }[];
+  steps: {
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    if?: string;
+    id?: string;
+    "working-directory"?: string;
+  }[];
 }
 
 export interface Workflow {

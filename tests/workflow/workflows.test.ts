@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { Job, needsOf, parserErrors, workflow, workflowFiles, workflowText } from "./parse";
 
 const allJobs = () => workflowFiles().flatMap((f) => Object.entries(workflow(f).jobs).map(([id, job]) => ({ file: f, id, job })));
@@ -21,7 +22,9 @@ describe("every workflow", () => {
       }
     }
     for (const file of workflowFiles()) {
-      for (const line of workflowText(file).split("\n").filter((l) => /^\s*(- )?uses: /.test(l))) {
+      for (const line of workflowText(file)
+        .split("\n")
+        .filter((l) => /^\s*(- )?uses: /.test(l))) {
         expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
       }
     }
@@ -45,7 +48,11 @@ describe("every workflow", () => {
   });
 
   it("builds the API image with its version (APP_VERSION = the commit SHA the gates expect), in every workflow", () => {
-    const builds = allJobs().flatMap(({ file, id, job }) => steps(job).filter((s) => /docker build .* app$/.test(s.run ?? "")).map((s) => [`${file} ${id}`, s.run!] as const));
+    const builds = allJobs().flatMap(({ file, id, job }) =>
+      steps(job)
+        .filter((s) => /docker build .* app$/.test(s.run ?? ""))
+        .map((s) => [`${file} ${id}`, s.run!] as const),
+    );
     expect(builds.length).toBeGreaterThanOrEqual(3);
     for (const [where, run] of builds) expect(run, where).toContain('--build-arg "APP_VERSION=$SHA"');
   });
@@ -64,7 +71,10 @@ describe("every workflow", () => {
       for (const [id, job] of Object.entries(workflow(f).jobs)) {
         const env = typeof job.environment === "object" ? job.environment.name : job.environment;
         if (env === undefined) continue;
-        expect([`${f}:${id}`, env]).toEqual([`${f}:${id}`, expect.stringMatching(/^(preview|\$\{\{ matrix\.stack == 'production' && 'production-preview' \|\| 'preview' \}\})$/)]);
+        expect([`${f}:${id}`, env]).toEqual([
+          `${f}:${id}`,
+          expect.stringMatching(/^(preview|\$\{\{ matrix\.stack == 'production' && 'production-preview' \|\| 'preview' \}\})$/),
+        ]);
       }
     }
   });
@@ -74,7 +84,10 @@ describe("every workflow", () => {
     for (const { file, id, job } of allJobs()) {
       expect(job.permissions, `${file} ${id}`).toBeDefined();
       for (const [scope, level] of Object.entries(job.permissions!)) {
-        if (level === "write") expect(`${file}:${id}:${scope}`).toMatch(/^(deploy.yml:image:packages|pull-request.yml:preview:pull-requests|preview-environments.yml:deploy:(packages|pull-requests)|preview-environments.yml:destroy:pull-requests)$/);
+        if (level === "write")
+          expect(`${file}:${id}:${scope}`).toMatch(
+            /^(deploy.yml:image:packages|pull-request.yml:preview:pull-requests|preview-environments.yml:deploy:(packages|pull-requests)|preview-environments.yml:destroy:pull-requests)$/,
+          );
       }
     }
   });
@@ -87,7 +100,10 @@ describe("every workflow", () => {
 
   it("runs Pulumi only through its official action, always with the policy pack for the stack", () => {
     for (const { file, id, job } of allJobs()) {
-      expect(steps(job).some((s) => /\bpulumi (up|preview)\b/.test(s.run ?? "")), `${file} ${id} runs pulumi in a shell`).toBe(false);
+      expect(
+        steps(job).some((s) => /\bpulumi (up|preview)\b/.test(s.run ?? "")),
+        `${file} ${id} runs pulumi in a shell`,
+      ).toBe(false);
       // Without a command the action only installs the CLI; destroy runs no program.
       for (const s of usesOf(job, "pulumi/actions").filter((x) => ["up", "preview"].includes(String(x.with?.command)))) {
         expect(s.with).toMatchObject({ policyPacks: "policies" });
@@ -122,7 +138,13 @@ describe("pull-request.yml", () => {
     expect(needsOf(preview)).toEqual(["test", "image"]);
     expect(preview.strategy!.matrix).toEqual({ stack: ["staging", "production"] });
     const step = usesOf(preview, "pulumi/actions")[0];
-    expect(step.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, "edit-pr-comment": true, "always-include-summary": true });
+    expect(step.with).toMatchObject({
+      command: "preview",
+      "stack-name": "${{ matrix.stack }}",
+      "comment-on-pr": true,
+      "edit-pr-comment": true,
+      "always-include-summary": true,
+    });
     // PR code: staging previews in `preview`; the production preview (which decrypts
     // production config) in `production-preview`, behind production's reviewers.
     expect(preview.environment).toBe("${{ matrix.stack == 'production' && 'production-preview' || 'preview' }}");
@@ -155,8 +177,15 @@ describe("preview-environments.yml", () => {
     expect(at("docker build")).toBeLessThan(at("aquasecurity/trivy-action"));
     expect(at("refuse a new preview beyond the cap")).toBeLessThan(at("npm run -s preview-stack"));
     const [up] = pulumiSteps("deploy");
-    expect(up.with).toMatchObject({ command: "up", "stack-name": "${{ steps.stack.outputs.stack }}", upsert: true, policyPackConfigs: "policies/config/staging.json" });
-    expect(steps(job("deploy")).find((s) => s.id === "stack")?.run).toBe('npm run -s preview-stack -- config --pr "$PR" --image "$IMAGE" >> "$GITHUB_OUTPUT"');
+    expect(up.with).toMatchObject({
+      command: "up",
+      "stack-name": "${{ steps.stack.outputs.stack }}",
+      upsert: true,
+      policyPackConfigs: "policies/config/staging.json",
+    });
+    expect(steps(job("deploy")).find((s) => s.id === "stack")?.run).toBe(
+      'npm run -s preview-stack -- config --pr "$PR" --image "$IMAGE" >> "$GITHUB_OUTPUT"',
+    );
     const smoke = steps(job("deploy")).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))!;
     expect(smoke).toMatchObject({ run: 'bash scripts/smoke.sh "$URL" "$SHA"', env: { URL: "${{ steps.stack.outputs.url }}" } });
     expect(at("post or edit the preview comment")).toBe(order.length - 1);
@@ -169,13 +198,17 @@ describe("preview-environments.yml", () => {
 
   it("destroys and removes the stack when the PR closes, and daily for PRs that are no longer open", () => {
     expect(job("destroy").if).toContain("github.event.action == 'closed'");
-    expect(pulumiSteps("destroy").map((s) => s.with)).toEqual([expect.objectContaining({ command: "destroy", "stack-name": "pr-${{ github.event.pull_request.number }}", remove: true })]);
+    expect(pulumiSteps("destroy").map((s) => s.with)).toEqual([
+      expect.objectContaining({ command: "destroy", "stack-name": "pr-${{ github.event.pull_request.number }}", remove: true }),
+    ]);
     const find = steps(job("stale")).find((s) => s.id === "find")!;
     expect(find.run).toMatch(/^set -euo pipefail\n/);
     expect(find.run).toContain("preview-stack -- stale");
     expect(job("cleanup").needs).toBe("stale");
     expect(job("cleanup").strategy?.matrix).toEqual({ stack: "${{ fromJSON(needs.stale.outputs.stacks) }}" });
-    expect(pulumiSteps("cleanup").map((s) => s.with)).toEqual([expect.objectContaining({ command: "destroy", "stack-name": "${{ matrix.stack }}", remove: true })]);
+    expect(pulumiSteps("cleanup").map((s) => s.with)).toEqual([
+      expect.objectContaining({ command: "destroy", "stack-name": "${{ matrix.stack }}", remove: true }),
+    ]);
   });
 });
 
@@ -217,14 +250,17 @@ describe("deploy.yml", () => {
         // The bot's token only in the one step that pushes.
         env: { REF: "${{ needs.image.outputs.ref }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" },
       });
-      expect(steps(wf.jobs[stack]).filter((s) => JSON.stringify(s).includes("DEPLOY_BOT_TOKEN")).length).toBe(stack === "production" ? 2 : 1);
+      expect(steps(wf.jobs[stack]).filter((s) => JSON.stringify(s).includes("DEPLOY_BOT_TOKEN")).length).toBe(
+        stack === "production" ? 2 : 1,
+      );
     }
   });
 
   it("smoke-tests both stacks for the commit's SHA and rolls production back on any failure after the tag is set", () => {
     for (const job of [wf.jobs.staging, wf.jobs.production]) {
       expect(steps(job).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))).toMatchObject({
-        run: 'bash scripts/smoke.sh "$PUBLIC_URL" "$SHA"', env: { PUBLIC_URL: "${{ vars.PUBLIC_URL }}", SHA: "${{ github.sha }}" },
+        run: 'bash scripts/smoke.sh "$PUBLIC_URL" "$SHA"',
+        env: { PUBLIC_URL: "${{ vars.PUBLIC_URL }}", SHA: "${{ github.sha }}" },
       });
     }
     const prod = steps(wf.jobs.production);
@@ -255,6 +291,9 @@ describe("apply-config.yml", () => {
 
   it("shares the deploy workflow's concurrency groups, so the two never run on one stack at once", () => {
     const deploy = workflow("deploy.yml");
-    expect([deploy.jobs.staging.concurrency!.group, deploy.jobs.production.concurrency!.group]).toEqual(["deploy-staging", "deploy-production"]);
+    expect([deploy.jobs.staging.concurrency!.group, deploy.jobs.production.concurrency!.group]).toEqual([
+      "deploy-staging",
+      "deploy-production",
+    ]);
   });
 });
