@@ -44,13 +44,18 @@ export function pulumiWay(stack: string, port: number, sets: Record<string, unkn
   };
 }
 
-/** The secret-bearing environment of a running replica, as a 0600 env file (never on an argv). */
+/** The connections of a running replica (read from its secret files), as a 0600 env file (never on an argv). */
 export function envFileFrom(container: string): { file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-env-"));
   const env = JSON.parse(docker("inspect", "-f", "{{json .Config.Env}}", container)) as string[];
   const file = path.join(dir, "env");
+  const fromFile = (name: string) => {
+    const at = env.find((e) => e.startsWith(`${name}_FILE=`))?.slice(name.length + 6);
+    return at ? [`${name}=${docker("exec", container, "cat", at)}`] : [];
+  };
   // TASKFLOW_ENV too: the dev stack's `development` lets the API start without the key file.
-  writeFileSync(file, env.filter((e) => /^(DATABASE_URL|REDIS_URL|PORT|TASKFLOW_ENV)=/.test(e)).join("\n") + "\n", { mode: 0o600 });
+  const plain = env.filter((e) => /^(PORT|TASKFLOW_ENV)=/.test(e));
+  writeFileSync(file, [...fromFile("DATABASE_URL"), ...fromFile("REDIS_URL"), ...plain].join("\n") + "\n", { mode: 0o600 });
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

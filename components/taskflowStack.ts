@@ -62,6 +62,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
         logging: c.logging,
         internalNetwork: networks.internal.name,
         protectData: c.protectData,
+        dockerHost,
       },
       { parent: this },
     );
@@ -77,7 +78,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const beforeMigration: pulumi.Resource[] = [postgres.container, redis.container];
+    const beforeMigration: pulumi.Resource[] = [postgres.container, postgres.roles, redis.container];
     if (c.backup.enabled) {
       const backup = new Backup(
         `${name}-backup`,
@@ -103,6 +104,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
       edgeNetwork: networks.edge.name,
       internalNetwork: networks.internal.name,
       databaseUrl: postgres.databaseUrl,
+      migrationDatabaseUrl: postgres.ownerUrl,
       redisUrl: redis.url,
       dockerHost,
       migrationDependsOn: beforeMigration,

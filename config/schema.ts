@@ -186,7 +186,12 @@ const gatewaySchema = z.strictObject({
 const postgresSchema = z.strictObject({
   image: imageRef().describe("a Postgres image honoring the official image's env contract"),
   database: identifier().default("taskflow").describe("the database the API uses"),
-  user: identifier().default("taskflow").describe("the database user the API connects as"),
+  user: identifier()
+    .refine((u) => u.length <= 57, { error: "at most 57 characters (the roles <user>_owner and <user>_app must fit Postgres's 63)" })
+    .default("taskflow")
+    .describe(
+      "the database's admin (a superuser, used only inside the container: backups, restores, roles); migrations connect as `<user>_owner` (owns the schema), the API as `<user>_app` (rows only)",
+    ),
   passwordLength: intBetween(16, 128).default(32).describe("length of the generated Postgres password"),
   runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the postgres user of the official image"),
   ...limits(1024, 1, "the Postgres container"),

@@ -45,7 +45,14 @@ if ! safety="$(bash "$(dirname "${BASH_SOURCE[0]}")/backup.sh" "$stack" --dir "$
   exit 1
 fi
 echo "restore: the current database is saved in $safety"
-if ! docker exec -i "$pg" pg_restore -U "$user" -d "$db" --clean --if-exists --no-owner --single-transaction <"$file"; then
+# What the restore creates belongs to the owner role the migrations use (components/data/
+# commands.ts databaseRoles), as everything the migrations made; a stack from before the
+# roles has none, and the admin keeps it.
+role=()
+if [ "$(docker exec "$pg" psql -U "$user" -d "$db" -tAc "SELECT 1 FROM pg_roles WHERE rolname = '${user}_owner'")" = "1" ]; then
+  role=(--role="${user}_owner")
+fi
+if ! docker exec -i "$pg" pg_restore -U "$user" -d "$db" "${role[@]}" --clean --if-exists --no-owner --single-transaction <"$file"; then
   echo "restore: pg_restore failed; the transaction was rolled back" >&2
   exit 1
 fi

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ApiRuntime } from "../gates";
 import { hardening, hostCommand, LABELS, labels, limits, logOptions, NOTHING_ARGV } from "../shared";
-import { replicaWatchArgv, SECRET_DIR, SECRET_KEY_FILE, secretKeyWriteArgv, secretKeyWriterImage } from "./commands";
+import { replicaWatchArgv, SECRET_DIR, SECRET_FILES, secretFilesStdin, secretFilesWriteArgv, secretKeyWriterImage } from "./commands";
 import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./release";
 
 /**
@@ -59,27 +59,26 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
       {
         argv: pulumi
           .all([writerImage, this.secretKeyVolume.name])
-          .apply(([image, volume]) =>
-            secretKeyWriteArgv({ image, volume, dir: SECRET_DIR, file: SECRET_KEY_FILE, stack: args.stack, user: s.user }),
-          ),
+          .apply(([image, volume]) => secretFilesWriteArgv({ image, volume, stack: args.stack, user: s.user })),
         dockerHost: args.dockerHost,
-        stdin: args.secretKey,
-        // A new key or a new volume is written again; a new image is not (the volume keeps it).
-        triggers: [this.secretKeyVolume.name, args.secretKey],
+        stdin: pulumi.secret(
+          pulumi
+            .all([args.secretKey, args.databaseUrl, args.redisUrl])
+            .apply(([key, db, redis]) => secretFilesStdin({ SECRET_KEY: key, DATABASE_URL: db, REDIS_URL: redis })),
+        ),
+        // New secrets or a new volume are written again; a new image is not (the volume keeps them).
+        triggers: [this.secretKeyVolume.name, args.secretKey, args.databaseUrl, args.redisUrl],
       },
       { parent: this, dependsOn: [this.secretKeyVolume] },
     );
-    const envs = pulumi.secret(
-      pulumi
-        .all([args.databaseUrl, args.redisUrl])
-        .apply(([db, redis]) => [
-          `DATABASE_URL=${db}`,
-          `REDIS_URL=${redis}`,
-          `SECRET_KEY_FILE=${SECRET_KEY_FILE}`,
-          ...Object.entries(apiEnv(args)).map(([k, v]) => `${k}=${v}`),
-          ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
-        ]),
-    );
+    // No secret in the environment (`docker inspect` shows it): the app reads *_FILE.
+    const envs = [
+      `DATABASE_URL_FILE=${SECRET_FILES.DATABASE_URL}`,
+      `REDIS_URL_FILE=${SECRET_FILES.REDIS_URL}`,
+      `SECRET_KEY_FILE=${SECRET_FILES.SECRET_KEY}`,
+      ...Object.entries(apiEnv(args)).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(s.env).map(([k, v]) => `${k}=${v}`),
+    ];
 
     this.replicas = Array.from(
       { length: s.replicas },
@@ -91,7 +90,7 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
             // can run beside the old one during a replacement.
             image: this.image.imageId,
             envs,
-            // The key is a file only the API user can read (the app reads SECRET_KEY_FILE), on a
+            // The secrets are files only the API user can read (the app reads *_FILE), on a
             // volume mounted read-only.
             volumes: [{ volumeName: this.secretKeyVolume.name, containerPath: SECRET_DIR, readOnly: true }],
             user: s.user,

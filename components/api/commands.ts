@@ -49,47 +49,72 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
   ];
 }
 
+/** The files the replicas and tasks read their secrets from (the app's *_FILE settings). */
+export const SECRET_FILES = {
+  DATABASE_URL: `${SECRET_DIR}/database-url`,
+  REDIS_URL: `${SECRET_DIR}/redis-url`,
+  SECRET_KEY: SECRET_KEY_FILE,
+} as const;
+
+const SECRET_FILE_NAMES = Object.values(SECRET_FILES).map((f) => f.slice(SECRET_DIR.length + 1));
+
 /**
- * Writes the API's SECRET_KEY, read from stdin (never argv or environment, which
- * `docker inspect` shows), into the key volume as a 0400 file owned by the API user,
- * atomically. A replica mounts that volume read-only; uploads cannot reach a read-only
- * root filesystem. A leftover `.new` (a write cut short) is removed first: root without
- * CAP_DAC_OVERRIDE cannot open a 0400 file it handed to another uid.
+ * What the secrets writer reads on stdin: one `name value` line per file in SECRET_FILES.
+ * Values are URLs and generated keys: one line, no spaces.
+ */
+export function secretFilesStdin(values: Record<keyof typeof SECRET_FILES, string>): string {
+  return (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FILES)[])
+    .map((k) => {
+      if (!/^\S+$/.test(values[k])) throw new Error(`secretFilesStdin: ${k} must be one word`);
+      return `${SECRET_FILES[k].slice(SECRET_DIR.length + 1)} ${values[k]}\n`;
+    })
+    .join("");
+}
+
+/**
+ * Writes the API's secrets (SECRET_KEY, the database and Redis URLs), read from stdin
+ * (never argv or environment, which `docker inspect` shows), into the secrets volume as
+ * 0400 files owned by the API user, each atomically. A replica mounts that volume
+ * read-only and reads them through SECRET_KEY_FILE, DATABASE_URL_FILE and REDIS_URL_FILE;
+ * uploads cannot reach a read-only root filesystem. A leftover `.new` (a write cut short)
+ * is removed first: root without CAP_DAC_OVERRIDE cannot open a 0400 file it handed to
+ * another uid. Only the names in SECRET_FILES are written.
  */
 // prettier-ignore
-export const SECRET_KEY_WRITE_SCRIPT = [
+export const SECRET_FILES_WRITE_SCRIPT = [
   "set -eu",
   "umask 077",
-  'rm -f "$KEY_FILE.new"',
-  'cat > "$KEY_FILE.new"',
-  'test -s "$KEY_FILE.new"',
-  'chmod 0400 "$KEY_FILE.new"',
-  'chown "$API_USER" "$KEY_FILE.new"',
-  'mv -f "$KEY_FILE.new" "$KEY_FILE"',
+  "while IFS=' ' read -r name value; do",
+  `  case "$name" in ${SECRET_FILE_NAMES.join(" | ")}) ;; *) echo "secret-writer: refusing to write $name" >&2; exit 65 ;; esac`,
+  '  f="$SECRET_DIR/$name"',
+  '  rm -f "$f.new"',
+  "  printf '%s' \"$value\" > \"$f.new\"",
+  '  test -s "$f.new"',
+  '  chmod 0400 "$f.new"',
+  '  chown "$API_USER" "$f.new"',
+  '  mv -f "$f.new" "$f"',
+  "done",
 ].join("\n");
 
-export interface SecretKeyWriteArgs {
-  /** An image with sh, cat, chown and mv (see secretKeyWriterImage). */
+export interface SecretFilesWriteArgs {
+  /** An image with sh, chown and mv (see secretKeyWriterImage). */
   image: string;
   volume: string;
-  /** Where the volume is mounted, and the file in it (the replicas' SECRET_KEY_FILE). */
-  dir: string;
-  file: string;
   stack: string;
   user: string;
 }
 
-export function secretKeyWriteArgv(a: SecretKeyWriteArgs): string[] {
+export function secretFilesWriteArgv(a: SecretFilesWriteArgs): string[] {
   // Flags and their values stay together, as written.
   // prettier-ignore
   return [
     "docker", "run", "--rm", "-i", "--network", "none",
     ...labelArgs(a.stack, "secret-writer"),
     // Root without any capability but CHOWN: it writes into the (root-owned) new volume
-    // and hands the file to the API user; nothing else.
+    // and hands the files to the API user; nothing else.
     "--user", "0:0", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--security-opt", "no-new-privileges:true", "--read-only",
-    "-v", `${a.volume}:${a.dir}`, "-e", `KEY_FILE=${a.file}`, "-e", `API_USER=${a.user}`,
-    "--entrypoint", "sh", a.image, "-c", SECRET_KEY_WRITE_SCRIPT,
+    "-v", `${a.volume}:${SECRET_DIR}`, "-e", `SECRET_DIR=${SECRET_DIR}`, "-e", `API_USER=${a.user}`,
+    "--entrypoint", "sh", a.image, "-c", SECRET_FILES_WRITE_SCRIPT,
   ];
 }
 

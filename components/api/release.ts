@@ -18,9 +18,14 @@ export interface ApiArgs {
   logging: TaskflowConfig["logging"];
   edgeNetwork: pulumi.Input<string>;
   internalNetwork: pulumi.Input<string>;
-  /** Secret connection strings; they reach containers and commands only as environment. */
+  /**
+   * Secret connection strings for the API (the database's app role, Redis's app user):
+   * replicas and tasks read them from files, never from their environment.
+   */
   databaseUrl: pulumi.Output<string>;
   redisUrl: pulumi.Output<string>;
+  /** The migrations' connection: the database's owner role (a Pulumi secret, the migration command's environment). */
+  migrationDatabaseUrl: pulumi.Output<string>;
   /** The API's SECRET_KEY (generated, a Pulumi secret): the app refuses to start without one outside development. */
   secretKey: pulumi.Output<string>;
   /** An image a release does not change, with sh and coreutils: the key writer's (secretKeyWriterImage). */
@@ -72,7 +77,7 @@ export function imageAndMigration(name: string, args: ApiArgs, parent: pulumi.Re
           migrationArgv({ image: id, network, stack: args.stack, user: s.user, memoryMb: s.memoryMb, command: s.migrationCommand }),
         ),
       dockerHost: args.dockerHost,
-      environment: { DATABASE_URL: args.databaseUrl, REDIS_URL: args.redisUrl },
+      environment: { DATABASE_URL: args.migrationDatabaseUrl, REDIS_URL: args.redisUrl },
       // A new image runs its migrations again (they are idempotent: alembic records the head).
       triggers: [image.imageId],
     },

@@ -5,19 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { TaskflowConfig } from "../../config";
 import { ApiRuntime, ServiceProbe } from "../gates";
 import { LABELS, labels, seconds } from "../shared";
-import { SECRET_DIR, SECRET_KEY_FILE } from "./commands";
+import { SECRET_FILES } from "./commands";
 import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./release";
 
 export interface SwarmApiArgs extends ApiArgs {
   swarm: TaskflowConfig["swarm"];
 }
-
-/** Where each task finds its connection strings (Docker secrets, tmpfs, never on disk). */
-export const SECRET_FILES = {
-  DATABASE_URL: `${SECRET_DIR}/database-url`,
-  REDIS_URL: `${SECRET_DIR}/redis-url`,
-  SECRET_KEY: SECRET_KEY_FILE,
-} as const;
 
 /**
  * The API as a swarm service (runtime: swarm). Swarm does the rollout itself:

@@ -32,3 +32,68 @@ export const REDIS_HEALTHCHECK_TEST = [
   "CMD-SHELL",
   `REDISCLI_AUTH="$(cat ${REDIS_PASSWORD_FILE})" redis-cli -h 127.0.0.1 ping | grep -q PONG`,
 ];
+
+/** The database roles besides the admin (POSTGRES_USER, local socket only): who migrates and who serves. */
+export interface DatabaseRoles {
+  /** Owns the schema and its tables: the migrations connect as it. No superuser, no CREATEDB/CREATEROLE. */
+  owner: string;
+  /** The API: reads and writes rows, nothing else (no DDL, no COPY TO PROGRAM, no superuser). */
+  app: string;
+}
+
+export function databaseRoles(adminUser: string): DatabaseRoles {
+  return { owner: `${adminUser}_owner`, app: `${adminUser}_app` };
+}
+
+const PASSWORD = /^[A-Za-z0-9]+$/;
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * SQL, run by the admin over the container's local socket, that makes the two roles or
+ * brings them up to date: idempotent, so it runs again whenever a password or the
+ * container changes. Tables made before the roles existed (migrations ran as the admin
+ * until now) become the owner's; the app gets row rights on them and, through default
+ * privileges, on every table the owner's migrations make later. Read by psql from stdin:
+ * the passwords never reach an argument list.
+ */
+export function databaseRolesSql(a: { database: string; roles: DatabaseRoles; ownerPassword: string; appPassword: string }): string {
+  const { owner, app } = a.roles;
+  for (const id of [a.database, owner, app]) if (!IDENTIFIER.test(id)) throw new Error(`databaseRolesSql: not an identifier: ${id}`);
+  for (const pw of [a.ownerPassword, a.appPassword])
+    if (!PASSWORD.test(pw)) throw new Error("databaseRolesSql: a password must be letters and digits");
+  const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+  return [
+    "DO $$ BEGIN",
+    `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${owner}') THEN CREATE ROLE "${owner}"; END IF;`,
+    `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${app}') THEN CREATE ROLE "${app}"; END IF;`,
+    "END $$;",
+    `ALTER ROLE "${owner}" WITH ${attributes} PASSWORD '${a.ownerPassword}';`,
+    `ALTER ROLE "${app}" WITH ${attributes} PASSWORD '${a.appPassword}';`,
+    // Postgres 15: the database's owner owns schema public (pg_database_owner).
+    `ALTER DATABASE "${a.database}" OWNER TO "${owner}";`,
+    `REVOKE ALL ON DATABASE "${a.database}" FROM PUBLIC;`,
+    `GRANT CONNECT ON DATABASE "${a.database}" TO "${app}";`,
+    "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+    `GRANT USAGE ON SCHEMA public TO "${app}";`,
+    // Sequences a column owns follow their table.
+    "DO $$ DECLARE r record; BEGIN",
+    "  FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+    `    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_get_userbyid(c.relowner) <> '${owner}'`,
+    "      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))",
+    "  LOOP",
+    `    EXECUTE format('ALTER TABLE %s OWNER TO %I', r.rel, '${owner}');`,
+    "  END LOOP;",
+    "END $$;",
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${app}";`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "${app}";`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE "${owner}" IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "${app}";`,
+    `ALTER DEFAULT PRIVILEGES FOR ROLE "${owner}" IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "${app}";`,
+    "",
+  ].join("\n");
+}
+
+/** psql as the admin over the container's local socket, the SQL on stdin, stopping at the first error. */
+export function databaseRolesArgv(postgresContainer: string, adminUser: string, database: string): string[] {
+  // prettier-ignore
+  return ["docker", "exec", "-i", postgresContainer, "psql", "-v", "ON_ERROR_STOP=1", "-q", "-U", adminUser, "-d", database];
+}

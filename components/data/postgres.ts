@@ -1,9 +1,10 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 import { TaskflowConfig } from "../../config";
-import { generatedPassword, hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
-import { postgresHealthcheckTest } from "./commands";
+import { generatedPassword, hardening, hostCommand, labels, limits, logOptions, seconds, uidOf } from "../shared";
+import { databaseRoles, databaseRolesArgv, databaseRolesSql, postgresHealthcheckTest } from "./commands";
 import { dataVolume } from "./dataVolume";
 
 export interface PostgresArgs {
@@ -13,6 +14,8 @@ export interface PostgresArgs {
   internalNetwork: pulumi.Input<string>;
   /** Keep the data volume from being deleted (production). */
   protectData: boolean;
+  /** Where the roles command runs its psql (`docker exec`). */
+  dockerHost: string;
 }
 
 /** Network alias the API uses; scoped to the stack's own internal network. */
@@ -29,7 +32,12 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   public readonly backupVolume: docker.Volume;
   public readonly host: pulumi.Output<string>;
+  /** Makes the owner and app roles (databaseRolesSql): what the migration needs first. */
+  public readonly roles: command.local.Command;
+  /** The API's connection: the app role, rows only. */
   public readonly databaseUrl: pulumi.Output<string>;
+  /** The migrations' connection: the owner role, which owns the schema (no superuser). */
+  public readonly ownerUrl: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:docker:Postgres", name, {}, opts);
@@ -83,15 +91,47 @@ export class Postgres extends pulumi.ComponentResource {
       },
     );
 
+    // The admin (POSTGRES_USER, a superuser) never leaves the container: backups and
+    // this command use it over the local socket. The API and its migrations get roles
+    // that cannot run a program on the server (COPY ... TO PROGRAM) or change others.
+    const roles = databaseRoles(s.user);
+    const ownerPassword = generatedPassword(`${name}-owner-password`, s.passwordLength, this);
+    const appPassword = generatedPassword(`${name}-app-password`, s.passwordLength, this);
+    this.roles = hostCommand(
+      `${name}-roles`,
+      {
+        argv: this.container.name.apply((c) => databaseRolesArgv(c, s.user, s.database)),
+        dockerHost: args.dockerHost,
+        stdin: pulumi.secret(
+          pulumi
+            .all([ownerPassword, appPassword])
+            .apply(([o, a]) => databaseRolesSql({ database: s.database, roles, ownerPassword: o, appPassword: a })),
+        ),
+        // New passwords, or a new data volume (an empty cluster), make the roles again. A
+        // new server on the same volume keeps them; its new name changes `create`, which
+        // pulumi-command runs again as an update (the SQL is idempotent). Not the
+        // container's id: a trigger on a delete-before-replace resource makes the engine
+        // delete this command first as a dependent (recorded real plan
+        // conformance/fixtures/09-data-store-setting.json, before this change).
+        triggers: [this.volume.name, ownerPassword, appPassword],
+      },
+      { parent: this, dependsOn: [this.container] },
+    );
+
     this.host = pulumi.output(POSTGRES_HOST);
-    this.databaseUrl = pulumi.secret(pulumi.interpolate`postgresql://${s.user}:${this.password}@${POSTGRES_HOST}:5432/${s.database}`);
+    const url = (role: string, password: pulumi.Output<string>) =>
+      pulumi.secret(pulumi.interpolate`postgresql://${role}:${password}@${POSTGRES_HOST}:5432/${s.database}`);
+    this.databaseUrl = url(roles.app, appPassword);
+    this.ownerUrl = url(roles.owner, ownerPassword);
     this.registerOutputs({
       password: this.password,
       container: this.container,
       volume: this.volume,
       backupVolume: this.backupVolume,
       host: this.host,
+      roles: this.roles,
       databaseUrl: this.databaseUrl,
+      ownerUrl: this.ownerUrl,
     });
   }
 }

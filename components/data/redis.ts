@@ -5,7 +5,7 @@ import { TaskflowConfig } from "../../config";
 import { generatedPassword, hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
 import { REDIS_HEALTHCHECK_TEST, REDIS_PASSWORD_FILE } from "./commands";
 import { dataVolume } from "./dataVolume";
-import { renderRedisConf } from "./redisConf";
+import { REDIS_APP_USER, renderRedisConf } from "./redisConf";
 
 export interface RedisArgs {
   stack: string;
@@ -29,9 +29,16 @@ export class Redis extends pulumi.ComponentResource {
     super("taskflow:docker:Redis", name, {}, opts);
     const s = args.settings;
     this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
+    const appPassword = generatedPassword(`${name}-app-password`, s.passwordLength, this);
     const conf = pulumi.secret(
-      this.password.apply((p) =>
-        renderRedisConf({ password: p, maxmemoryMb: s.maxmemoryMb, maxmemoryPolicy: s.maxmemoryPolicy, appendonly: s.appendonly }),
+      pulumi.all([this.password, appPassword]).apply(([p, a]) =>
+        renderRedisConf({
+          password: p,
+          appPassword: a,
+          maxmemoryMb: s.maxmemoryMb,
+          maxmemoryPolicy: s.maxmemoryPolicy,
+          appendonly: s.appendonly,
+        }),
       ),
     );
 
@@ -68,7 +75,8 @@ export class Redis extends pulumi.ComponentResource {
     );
 
     this.host = pulumi.output(REDIS_HOST);
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${this.password}@${REDIS_HOST}:6379/0`);
+    // The API's connection: its own ACL user, not the default (admin) user.
+    this.url = pulumi.secret(pulumi.interpolate`redis://${REDIS_APP_USER}:${appPassword}@${REDIS_HOST}:6379/0`);
     this.registerOutputs({ password: this.password, container: this.container, volume: this.volume, host: this.host, url: this.url });
   }
 }

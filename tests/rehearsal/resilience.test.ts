@@ -35,6 +35,99 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
   }, 180_000);
   afterAll(() => removeStack(stack), 120_000);
 
+  // Runs in a replica, as the app would: connects with the credentials the app is given
+  // (its *_FILE settings, or DATABASE_URL when set instead) and tries what an attacker who
+  // owns the app would try. Prints one "<what>: allowed" or "<what>: refused: <why>" line each.
+  // Runs in a replica, as the app would: connects with the credentials the app is given
+  // (its *_FILE settings, or DATABASE_URL/REDIS_URL when set instead) and tries what an
+  // attacker who owns the app would try, those named on its command line. Prints one
+  // "<what>: allowed" or "<what>: refused: <why>" line each.
+  const ATTEMPTS_PY = [
+    "import os, sys, psycopg2, redis",
+    "from taskflow.settings import _read",
+    "db = psycopg2.connect(_read(os.environ, 'DATABASE_URL').replace('+psycopg2', ''))",
+    "db.autocommit = True",
+    "r = redis.Redis.from_url(_read(os.environ, 'REDIS_URL'))",
+    "def sql(statement):",
+    "    with db.cursor() as c: c.execute(statement)",
+    "tries = {",
+    "    'copy to program': lambda: sql(\"COPY (SELECT 1) TO PROGRAM 'true'\"),",
+    "    'create table': lambda: sql('CREATE TABLE intruder (x int)'),",
+    "    'drop table': lambda: sql('DROP TABLE tasks'),",
+    "    'create role': lambda: sql('CREATE ROLE intruder'),",
+    "    'read rows': lambda: sql('SELECT count(*) FROM tasks'),",
+    "    'write rows': lambda: sql(\"INSERT INTO tasks (title) VALUES ('least privilege check')\"),",
+    "    'config set': lambda: r.execute_command('CONFIG', 'SET', 'maxmemory', '1gb'),",
+    "    'module list': lambda: r.execute_command('MODULE', 'LIST'),",
+    "    'flushall': lambda: r.execute_command('FLUSHALL'),",
+    "    'ping': lambda: r.execute_command('PING'),",
+    "}",
+    "for label in sys.argv[1:]:",
+    "    try:",
+    "        tries[label]()",
+    "        print(label + ': allowed')",
+    "    except Exception as e:",
+    "        print(label + ': refused: ' + str(e).splitlines()[0])",
+  ].join("\n");
+  const attempts = (replica: string, labels: string[], env: string[] = []) =>
+    Object.fromEntries(
+      docker("exec", ...env, replica, "python3", "-c", ATTEMPTS_PY, ...labels)
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+    );
+
+  it("gives the API least privilege: no connection string in `docker inspect`; its credentials cannot run a program on Postgres, change the schema or reconfigure Redis", () => {
+    const [replica] = containers(stack, "api");
+    expect(docker("inspect", "-f", "{{json .Config.Env}}", replica)).not.toMatch(/postgresql:|redis:\/\/|PASSWORD/i);
+    try {
+      const app = attempts(replica, [
+        "copy to program",
+        "create table",
+        "drop table",
+        "create role",
+        "read rows",
+        "write rows",
+        "config set",
+        "module list",
+        "flushall",
+        "ping",
+      ]);
+      expect(app["copy to program"]).toMatch(
+        /^refused: must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program/,
+      );
+      expect(app["create table"]).toMatch(/^refused: permission denied for schema public/);
+      expect(app["drop table"]).toMatch(/^refused: must be owner of table tasks/);
+      expect(app["create role"]).toMatch(/^refused: permission denied to create role/);
+      expect(app["read rows"]).toBe("allowed");
+      expect(app["write rows"]).toBe("allowed");
+      expect(app["config set"]).toMatch(/^refused: this user has no permissions to run the 'config\|set' command/);
+      expect(app["module list"]).toMatch(/^refused: this user has no permissions to run the 'module\|list' command/);
+      expect(app["flushall"]).toMatch(/^refused: this user has no permissions to run the 'flushall' command/);
+      expect(app.ping).toBe("allowed");
+      // The same probe with the admin's credentials (what the API had before the roles)
+      // finds the harmless doors open: it can tell a refusal from an allowance.
+      const [pg] = containers(stack, "postgres");
+      const [cache] = containers(stack, "redis");
+      const admin = attempts(
+        replica,
+        ["copy to program", "module list"],
+        [
+          "-e",
+          "DATABASE_URL_FILE=",
+          "-e",
+          `DATABASE_URL=postgresql://taskflow:${docker("exec", pg, "cat", "/run/secrets/postgres-password")}@postgres:5432/taskflow`,
+          "-e",
+          "REDIS_URL_FILE=",
+          "-e",
+          `REDIS_URL=redis://:${docker("exec", cache, "cat", "/run/secrets/redis-password")}@redis:6379/0`,
+        ],
+      );
+      expect(admin).toEqual({ "copy to program": "allowed", "module list": "allowed" });
+    } finally {
+      psql("DELETE FROM tasks WHERE title = 'least privilege check'");
+    }
+  }, 60_000);
+
   it("routes around a replica that dies while serving: no client sees an error", async () => {
     const [victim] = containers(stack, "api");
     const load = startLoad(port, 100);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { BACKUP_SCRIPT, backupArgv, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
-import { renderRedisConf } from "../../components/data";
+import { REDIS_APP_USER, renderRedisConf } from "../../components/data";
 
 describe("command argument lists", () => {
   it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
@@ -161,9 +161,15 @@ describe("command argument lists", () => {
 });
 
 describe("renderRedisConf", () => {
+  const conf = renderRedisConf({ password: "p", appPassword: "a", maxmemoryMb: 64, maxmemoryPolicy: "allkeys-lru", appendonly: true });
+
   it("sets the password, memory bound, eviction and persistence", () => {
-    expect(renderRedisConf({ password: "p", maxmemoryMb: 64, maxmemoryPolicy: "allkeys-lru", appendonly: true }).split("\n")).toEqual(
+    expect(conf.split("\n")).toEqual(
       expect.arrayContaining(["requirepass p", "maxmemory 64mb", "maxmemory-policy allkeys-lru", "appendonly yes", "dir /data"]),
     );
+  });
+
+  it("gives the API its own user, without the admin and dangerous commands (CONFIG, MODULE, FLUSHALL, ...)", () => {
+    expect(conf.split("\n")).toContain(`user ${REDIS_APP_USER} on >a ~* &* +@all -@admin -@dangerous`);
   });
 });

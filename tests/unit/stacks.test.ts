@@ -30,6 +30,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       .sort();
     const expected = [
       `${T.command} taskflow-api-migration`,
+      `${T.command} taskflow-postgres-roles`,
       `${T.command} taskflow-cutover-reload`,
       `${T.command} taskflow-health-gate-check`,
       `${T.command} taskflow-replica-gate-check`,
@@ -52,7 +53,10 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.volume} taskflow-redis-volume`,
       `${T.password} taskflow-api-secret-key`,
       `${T.password} taskflow-postgres-password`,
+      `${T.password} taskflow-postgres-owner-password`,
+      `${T.password} taskflow-postgres-app-password`,
       `${T.password} taskflow-redis-password`,
+      `${T.password} taskflow-redis-app-password`,
       "pulumi:providers:docker docker",
     ].sort();
     expect(names).toEqual(expected);
@@ -169,23 +173,34 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   });
 
   it("keeps generated passwords secret: in no plain input, command or output", () => {
-    expect(run.generatedSecrets).toHaveLength(3);
+    expect(run.generatedSecrets).toHaveLength(6);
+    const replicaEnvs = JSON.stringify(container("taskflow-api-replica-0").inputs.envs);
     for (const secret of run.generatedSecrets) {
       for (const r of run.resources) {
         expect(plainOccurrences(r.raw, secret), `${r.name} holds a password in plain text`).toEqual([]);
       }
       for (const c of ofType(run, T.command)) expect(c.inputs.create).not.toContain(secret);
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
-      // ...while what needs it gets it, as a secret: the replicas' environment, or the key writer's stdin.
+      // No replica has it in its environment, which `docker inspect` shows...
+      expect(replicaEnvs).not.toContain(secret);
+      // ...while what needs it gets it, as a secret: the secrets writer's or the roles' stdin, or a data store's upload.
       expect(
-        JSON.stringify([container("taskflow-api-replica-0").inputs.envs, command("taskflow-api-secret-key-write").inputs.stdin]),
+        JSON.stringify([
+          command("taskflow-api-secret-key-write").inputs.stdin,
+          command("taskflow-postgres-roles").inputs.stdin,
+          container("taskflow-postgres-container").inputs.uploads,
+          container("taskflow-redis-container").inputs.uploads,
+        ]),
       ).toContain(secret);
     }
   });
 
   it("passes connection strings to the migration through its environment, not its command", () => {
     const migration = command("taskflow-api-migration");
-    expect(migration.inputs.environment.DATABASE_URL).toMatch(/^postgresql:\/\/taskflow:pw[a-f0-9]+@postgres:5432\/taskflow$/);
+    // The owner role: it owns the schema the migrations change, and is no superuser.
+    expect(migration.inputs.environment.DATABASE_URL).toMatch(/^postgresql:\/\/taskflow_owner:pw[a-f0-9]+@postgres:5432\/taskflow$/);
+    expect(migration.inputs.environment.REDIS_URL).toMatch(/^redis:\/\/app:pw[a-f0-9]+@redis:6379\/0$/);
+    expect(migration.dependencies).toContain(command("taskflow-postgres-roles").urn);
     expect(argvOf(migration)).toEqual(expect.arrayContaining(["-e", "DATABASE_URL"]));
     expect(argvOf(migration).join(" ")).not.toContain("postgresql://");
   });
@@ -247,14 +262,14 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     }
   });
 
-  it("gives the API its deploy contract: a generated SECRET_KEY as a 0400 file on a read-only volume, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {
+  it("gives the API its deploy contract: SECRET_KEY and its connections as 0400 files on a read-only volume, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {
     const r = container("taskflow-api-replica-0");
     const keyVolume = find(run, T.volume, "taskflow-api-secret-key");
     expect(r.inputs.volumes).toEqual([{ volumeName: keyVolume.state.name, containerPath: "/run/secrets", readOnly: true }]);
     const write = command("taskflow-api-secret-key-write");
     expect(r.dependencies).toContain(write.urn);
-    // The key reaches the writer on stdin (a secret), never in its argv or environment,
-    // which `docker inspect` would show.
+    // The secrets reach the writer on stdin (a secret), never in its argv or environment,
+    // which `docker inspect` would show: one line per file.
     const argv = argvOf(write);
     expect(argv.slice(argv.indexOf("-v"), argv.indexOf("-v") + 2)).toEqual(["-v", `${keyVolume.state.name}:/run/secrets`]);
     expect(argv).toEqual(
@@ -266,19 +281,30 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
         "ALL",
         "--cap-add",
         "CHOWN",
-        "KEY_FILE=/run/secrets/secret-key",
+        "SECRET_DIR=/run/secrets",
         `API_USER=${config.api.user}`,
       ]),
     );
     expect(argv.join(" ")).not.toContain("SECRET_KEY");
     expect(write.inputs.environment).toEqual({ DOCKER_HOST: config.docker.host });
     expect(isSecretValue(write.raw.stdin)).toBe(true);
+    const lines = (write.inputs.stdin as string).split("\n").filter(Boolean);
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(["database-url", "redis-url", "secret-key"]);
+    expect(lines[0]).toMatch(/^database-url postgresql:\/\/taskflow_app:pw[a-f0-9]+@postgres:5432\/taskflow$/);
+    expect(lines[1]).toMatch(/^redis-url redis:\/\/app:pw[a-f0-9]+@redis:6379\/0$/);
     // A numeric user needs no lookup in the API image: the writer runs in one a release
     // does not change, so a new tag does not re-run it (pulumi-command re-runs create).
     expect(argv).toContain(config.postgres.image);
     expect(argv).not.toContain(find(run, T.image, "taskflow-api-image").state.imageId);
     const envs: string[] = r.inputs.envs;
-    expect(envs).toContain("SECRET_KEY_FILE=/run/secrets/secret-key");
+    expect(envs).toEqual(
+      expect.arrayContaining([
+        "SECRET_KEY_FILE=/run/secrets/secret-key",
+        "DATABASE_URL_FILE=/run/secrets/database-url",
+        "REDIS_URL_FILE=/run/secrets/redis-url",
+      ]),
+    );
+    expect(envs.join("\n")).not.toMatch(/postgresql:|redis:\/\/|^(DATABASE_URL|REDIS_URL)=/m);
     expect(envs).toContain(`TASKFLOW_ENV=${{ dev: "development", staging: "staging", production: "production" }[stack]}`);
     expect(envs).toContain(`GRACEFUL_TIMEOUT=${Math.max(1, config.api.destroyGraceSeconds - 5)}`);
     expect(Math.max(1, config.api.destroyGraceSeconds - 5)).toBeLessThan(r.inputs.stopTimeout);
