@@ -184,7 +184,10 @@ export function swarmWay(stack: string, port: number): Strategy & { setup(): voi
       // The program's gateway image and Caddyfile, following the service's tasks in DNS:
       // an edge holding the port and the upstream set, and Caddy in its namespace.
       const dir = mkdtempSync(path.join(os.tmpdir(), "bench-caddy-"));
-      writeFileSync(path.join(dir, "Caddyfile"), renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, hsts: false }));
+      writeFileSync(
+        path.join(dir, "Caddyfile"),
+        renderCaddyfile({ gateway: BENCH_GATEWAY, apiPort: 8000, healthPath: "/health", hsts: false }),
+      );
       docker(
         "run",
         "-d",

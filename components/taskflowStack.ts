@@ -120,6 +120,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
         logging: c.logging,
         edgeNetwork: networks.edge.name,
         apiPort: c.api.port,
+        apiHealthPath: c.api.healthPath,
         hsts,
       },
       { parent: this },

@@ -9,6 +9,8 @@ export interface CaddyfileArgs {
   gateway: TaskflowConfig["gateway"];
   /** The API's port on every replica. */
   apiPort: number;
+  /** The API's health path: public answers to it are reduced to ok or unavailable. */
+  healthPath: string;
   /** Strict-Transport-Security on HTTPS responses (only with a domain). */
   hsts: boolean;
 }
@@ -37,7 +39,6 @@ export function hstsValue(includeSubdomains: boolean): string {
 
 export function renderCaddyfile(a: CaddyfileArgs): string {
   const g = a.gateway;
-  const health = ["\thandle /__gateway/health {", '\t\trespond "ok" 200', "\t}"];
   const global = [
     "{",
     `\tadmin unix/${CADDY_ADMIN_SOCKET}`,
@@ -45,21 +46,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `\tgrace_period ${g.gracePeriodSeconds}s`,
   ];
   if (g.domain === undefined) {
-    return lines([
-      ...global,
-      "\tauto_https off",
-      "}",
-      "",
-      `:${g.listenPort} {`,
-      ...draining,
-      ...health,
-      "\thandle {",
-      ...proxy(a),
-      "\t}",
-      "}",
-      "",
-      ...privateHealth,
-    ]);
+    return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...served(a), "}", "", ...privateHealth]);
   }
   // HTTPS: Caddy listens above 1024 (it runs without capabilities); Docker publishes
   // hostPort -> listenPort and httpsHostPort -> httpsListenPort. The redirect is ours,
@@ -85,18 +72,15 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     ...draining,
     ...health,
     "\thandle {",
-    `\t\tredir https://{host}${httpsPortSuffix(g)}{uri} 308`,
+    // To the configured name, never the client's Host header (no open redirect).
+    `\t\tredir https://${g.domain}${httpsPortSuffix(g)}{uri} 308`,
     "\t}",
     "}",
     "",
     `${g.domain} {`,
     ...(g.tls === "internal" ? ["\ttls internal"] : []),
     ...(a.hsts ? [`\theader Strict-Transport-Security "${hstsValue(g.hstsIncludeSubdomains)}"`] : []),
-    ...draining,
-    ...health,
-    "\thandle {",
-    ...proxy(a),
-    "\t}",
+    ...served(a),
     "}",
     "",
     ...privateHealth,
@@ -115,6 +99,44 @@ const draining = [
   "\theader @draining Connection close",
 ];
 
+/** The API's paths clients never reach: metrics and API docs are for the internal network. */
+export const INTERNAL_PATHS = ["/metrics", "/metrics/*", "/docs", "/docs/*", "/redoc", "/redoc/*", "/openapi.json"];
+
+/**
+ * What a site serves: the drain header, the gateway's own health answer, 404 for the
+ * internal paths, the API's /health reduced to ok or unavailable (the API's own answer
+ * names the dependency that failed: for the gates and the logs, not for the public),
+ * and everything else proxied.
+ */
+function served(a: CaddyfileArgs): string[] {
+  return [
+    ...draining,
+    ...health,
+    `\t@internal path ${INTERNAL_PATHS.join(" ")}`,
+    "\thandle @internal {",
+    "\t\trespond 404",
+    "\t}",
+    `\thandle ${a.healthPath} {`,
+    ...proxy(a, [
+      "\t\t\t@healthy status 2xx",
+      "\t\t\thandle_response @healthy {",
+      "\t\t\t\theader Content-Type application/json",
+      '\t\t\t\trespond `{"status":"ok"}` 200',
+      "\t\t\t}",
+      "\t\t\thandle_response {",
+      "\t\t\t\theader Content-Type application/json",
+      '\t\t\t\trespond `{"status":"unavailable"}` 503',
+      "\t\t\t}",
+    ]),
+    "\t}",
+    "\thandle {",
+    ...proxy(a),
+    "\t}",
+  ];
+}
+
+const health = ["\thandle /__gateway/health {", '\t\trespond "ok" 200', "\t}"];
+
 // This Caddy's own health answer, on a unix socket in its own filesystem: the container
 // health check must reach this Caddy, not whichever one the kernel picks on the port.
 const privateHealth = ["http:// {", `\tbind unix/${CADDY_HEALTH_SOCKET}`, '\trespond "ok" 200', "}"];
@@ -124,7 +146,7 @@ export function httpsPortSuffix(g: TaskflowConfig["gateway"]): string {
   return g.httpsHostPort === 443 ? "" : `:${g.httpsHostPort}`;
 }
 
-function proxy(a: CaddyfileArgs): string[] {
+function proxy(a: CaddyfileArgs, responseHandling: string[] = []): string[] {
   const g = a.gateway;
   return [
     "\t\treverse_proxy {",
@@ -153,6 +175,7 @@ function proxy(a: CaddyfileArgs): string[] {
     // upstreams, healthchecks.go doActiveHealthCheckForAllHosts.)
     "\t\t\tfail_duration 10s",
     "\t\t\tunhealthy_status 5xx",
+    ...responseHandling,
     "\t\t}",
   ];
 }

@@ -13,6 +13,8 @@ export interface GatewayArgs {
   edgeNetwork: pulumi.Input<string>;
   /** The API's port on every replica (the Caddyfile's upstream port). */
   apiPort: number;
+  /** The API's health path (the public answer to it says only ok or unavailable). */
+  apiHealthPath: string;
   /** Strict-Transport-Security on HTTPS responses. */
   hsts: boolean;
 }
@@ -100,7 +102,7 @@ export class Gateway extends pulumi.ComponentResource {
       },
     );
 
-    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, hsts: args.hsts });
+    const caddyfile = renderCaddyfile({ gateway: s, apiPort: args.apiPort, healthPath: args.apiHealthPath, hsts: args.hsts });
     const stopSeconds = s.drainSeconds + s.gracePeriodSeconds + 5;
     this.proxy = new docker.Container(
       `${name}-caddy`,

@@ -128,6 +128,20 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     }
   }, 60_000);
 
+  it("keeps internal paths off the gateway: 404 for metrics and API docs, and a public /health that says only ok", async () => {
+    // The replicas answer these themselves (the docs outside production): the gateway must not pass them on.
+    const [replica] = containers(stack, "api");
+    expect(
+      docker("exec", replica, "python3", "-c", "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/metrics').status)"),
+    ).toBe("200");
+    for (const p of ["/metrics", "/metrics/x", "/docs", "/openapi.json", "/redoc"]) expect((await get(port, p)).status, p).toBe(404);
+    const health = await get(port, "/health");
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: "ok" });
+    expect(health.headers["content-type"]).toBe("application/json");
+    expect((await get(port, "/api/v1/status")).status).toBe(200);
+  }, 60_000);
+
   it("routes around a replica that dies while serving: no client sees an error", async () => {
     const [victim] = containers(stack, "api");
     const load = startLoad(port, 100);

@@ -18,7 +18,7 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
   const gateway = gatewayOf();
 
   it("keeps its own health endpoint and follows the gateway's upstream name, looked up every second from its own resolver", () => {
-    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
     expect(text).toContain("handle /__gateway/health {");
     expect(text).toContain(PROXY);
     for (const line of [
@@ -37,7 +37,7 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
   });
 
   it("answers `Connection: close` on the port while the drain file exists, and its own health on a private socket", () => {
-    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
     const main = text.slice(text.indexOf(":8080 {"), text.indexOf("\n}\n", text.indexOf(":8080 {")));
     expect(main).toContain(
       "\t@draining file {\n\t\troot /run/gateway\n\t\ttry_files /draining\n\t}\n\theader @draining Connection close\n",
@@ -48,20 +48,39 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
   });
 
   it("is the same text whatever replicas serve: a release never changes (or reloads) it", () => {
-    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
     // No replica name, no static upstream list, no Caddy-side active check (the gateway's watcher does that).
     expect(text).not.toMatch(/reverse_proxy [a-z0-9]|health_uri|to [a-z]/);
-    expect(renderCaddyfile({ gateway, apiPort: 9000, hsts: false })).toContain(`dynamic a ${UPSTREAM_DNS_NAME} 9000 {`);
+    expect(renderCaddyfile({ gateway, apiPort: 9000, healthPath: "/health", hsts: false })).toContain(
+      `dynamic a ${UPSTREAM_DNS_NAME} 9000 {`,
+    );
   });
 });
 
-describe("renderCaddyfile with a domain (HTTPS)", () => {
-  const site = (text: string, header: string) =>
-    text.slice(text.indexOf(`${header} {`), text.indexOf("\n}\n", text.indexOf(`${header} {`)));
+/** One site block of a rendered Caddyfile, by its header. */
+const site = (text: string, header: string) => text.slice(text.indexOf(`${header} {`), text.indexOf("\n}\n", text.indexOf(`${header} {`)));
 
+describe("renderCaddyfile: what clients may not reach", () => {
+  for (const domain of [undefined, "taskflow.example.com"]) {
+    it(`answers 404 for metrics and API docs, and reduces the public /health to ok or unavailable (${domain ?? "plain HTTP"})`, () => {
+      const gateway = gatewayOf(domain ? { "gateway.domain": domain } : {});
+      const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/healthz", hsts: false });
+      const public_ = site(text, domain ?? ":8080");
+      expect(public_).toContain("\t@internal path /metrics /metrics/* /docs /docs/* /redoc /redoc/* /openapi.json");
+      expect(public_).toMatch(/\thandle @internal \{\n\t\trespond 404\n\t\}/);
+      expect(public_).toContain("\thandle /healthz {");
+      expect(public_).toContain('respond `{"status":"ok"}` 200');
+      expect(public_).toContain('respond `{"status":"unavailable"}` 503');
+      // The internal paths are matched before the catch-all proxy.
+      expect(public_.indexOf("handle @internal")).toBeLessThan(public_.lastIndexOf("\thandle {"));
+    });
+  }
+});
+
+describe("renderCaddyfile with a domain (HTTPS)", () => {
   it("serves the domain over HTTPS on the listen port Docker publishes, certificates from the public CA", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.acmeEmail": "ops@example.com" });
-    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: true });
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: true });
     for (const line of [
       "\thttp_port 8080",
       "\thttps_port 8443",
@@ -85,24 +104,26 @@ describe("renderCaddyfile with a domain (HTTPS)", () => {
 
   it("adds includeSubDomains to HSTS only when gateway.hstsIncludeSubdomains is set", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com", "gateway.hstsIncludeSubdomains": true });
-    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: true })).toContain(
+    expect(renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: true })).toContain(
       'header Strict-Transport-Security "max-age=31536000; includeSubDomains"',
     );
-    expect(renderCaddyfile({ gateway, apiPort: 8000, hsts: false })).not.toContain("Strict-Transport-Security");
+    expect(renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false })).not.toContain("Strict-Transport-Security");
   });
 
   it("redirects plain HTTP to HTTPS (308) but still answers the container health check", () => {
     const gateway = gatewayOf({ "gateway.domain": "taskflow.example.com" });
-    const http = site(renderCaddyfile({ gateway, apiPort: 8000, hsts: true }), "http://:8080");
+    const http = site(renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: true }), "http://:8080");
     expect(http).toContain("handle /__gateway/health {");
-    expect(http).toContain("redir https://{host}{uri} 308");
+    // To the configured name, never the client's Host header: no open redirect.
+    expect(http).toContain("redir https://taskflow.example.com{uri} 308");
+    expect(http).not.toContain("{host}");
     expect(http).not.toContain("reverse_proxy");
   });
 
   it("names a non-standard public HTTPS port in the redirect, uses the internal CA when told, and leaves HSTS off when told", () => {
     const gateway = gatewayOf({ "gateway.domain": "localhost", "gateway.tls": "internal", "gateway.httpsHostPort": 18443 });
-    const text = renderCaddyfile({ gateway, apiPort: 8000, hsts: false });
-    expect(text).toContain("redir https://{host}:18443{uri} 308");
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
+    expect(text).toContain("redir https://localhost:18443{uri} 308");
     expect(site(text, "localhost")).toContain("\ttls internal");
     expect(text).toContain("\tskip_install_trust");
     expect(text).not.toContain("Strict-Transport-Security");
