@@ -65,6 +65,20 @@ export const RESERVED_ENV = [
   "PYTHONSTARTUP",
 ];
 
+const RESERVED_ENV_ERROR = `a name the program does not set itself (reserved: ${RESERVED_ENV.join(", ")})`;
+
+/**
+ * What `api.env` may set: the app's own settings (app/taskflow/settings.py,
+ * app/gunicorn.conf.py), TZ, and names under TASKFLOW_APP_, the prefix for settings the
+ * app adds later. An allow list, not a block list: a variable the runtime reads
+ * (LD_AUDIT, PGHOSTADDR: libpq would send the credentials there, PGOPTIONS,
+ * PYTHONWARNINGS, GUNICORN_CMD_ARGS, ...) changes what runs, and new ones keep appearing.
+ */
+export const APP_SETTINGS = ["CORS_ORIGINS", "LOG_LEVEL", "TZ", "WEB_CONCURRENCY"];
+export const APP_SETTING_PREFIX = "TASKFLOW_APP_";
+const isAppSetting = (k: string) => APP_SETTINGS.includes(k) || (k.startsWith(APP_SETTING_PREFIX) && k.length > APP_SETTING_PREFIX.length);
+const APP_SETTING_ERROR = `one of the app's own settings: ${APP_SETTINGS.join(", ")} or ${APP_SETTING_PREFIX}<NAME> (variables the runtime reads, such as LD_*, PG*, PYTHON* or GUNICORN_CMD_ARGS, are refused)`;
+
 // What the status endpoint reports and the gates compare: one line, no shell or path characters.
 const VERSION_ERROR = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
 
@@ -112,8 +126,9 @@ const apiSchema = z
         z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, { error: "environment variable names: A-Z, 0-9 and _" })
-          .refine((k) => !RESERVED_ENV.includes(k), {
-            error: `a name the program does not set itself (reserved: ${RESERVED_ENV.join(", ")})`,
+          .superRefine((k, ctx) => {
+            if (RESERVED_ENV.includes(k)) ctx.addIssue({ code: "custom", message: RESERVED_ENV_ERROR });
+            else if (!isAppSetting(k)) ctx.addIssue({ code: "custom", message: APP_SETTING_ERROR });
           }),
         z
           .string({ error: "a string value" })
@@ -123,7 +138,9 @@ const apiSchema = z
         { error: "a map of NAME: value" },
       )
       .default({})
-      .describe("extra plain environment variables, `NAME: value` (never secrets; names the program sets itself are refused)"),
+      .describe(
+        "extra plain environment variables, `NAME: value` (never secrets): the app's own settings only, `CORS_ORIGINS`, `LOG_LEVEL`, `TZ`, `WEB_CONCURRENCY` or `TASKFLOW_APP_<NAME>`; anything else (`LD_*`, `PG*`, `PYTHON*`, `GUNICORN_CMD_ARGS`, ...) is refused",
+      ),
   })
   .prefault({});
 

@@ -73,9 +73,9 @@ describe.each<Variant>([
   [
     "a secret-named plain env var from config",
     "staging",
-    { "api.env": { API_TOKEN: "tok_abcdefgh" } },
+    { "api.env": { TASKFLOW_APP_API_TOKEN: "tok_abcdefgh" } },
     undefined,
-    "no-plain-secrets: Container env var API_TOKEN holds a secret value.",
+    "no-plain-secrets: Container env var TASKFLOW_APP_API_TOKEN holds a secret value.",
   ],
   [
     "an API image on `latest`",

@@ -171,7 +171,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
   it("stops a release that turns unhealthy seconds after start at the replica gate, before any traffic moves", async () => {
     const before = containers(stack, "api", "v2");
     const { result, load } = await deployUnderLoad(100, "taskflow-api:flaky", {
-      "api.env": { UNHEALTHY_AFTER: "4" },
+      "api.env": { TASKFLOW_APP_UNHEALTHY_AFTER: "4" },
       "healthGate.attempts": 5,
       "healthGate.timeoutSeconds": 15,
     });

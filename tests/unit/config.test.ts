@@ -29,6 +29,8 @@ const PUBLIC_URL = "an http(s) URL where clients reach the gateway";
 const VERSION = "a version such as v1.2.3 or a commit SHA: letters, digits, '.', '_', '+' and '-', one line, at most 128 characters";
 const REQUIRED_CHECKS = "a non-empty list of check names (one line each): main must require at least one";
 const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
+const APP_SETTING =
+  "one of the app's own settings: CORS_ORIGINS, LOG_LEVEL, TZ, WEB_CONCURRENCY or TASKFLOW_APP_<NAME> (variables the runtime reads, such as LD_*, PG*, PYTHON* or GUNICORN_CMD_ARGS, are refused)";
 const ENV_VALUE = "a single-line value without control characters";
 
 // Input an attacker with write access to a stack file (or a careless one) might try:
@@ -58,6 +60,20 @@ const HOSTILE: [string, string, unknown, string][] = [
   // The image's own version is what the gates compare with the tag: a stack file cannot fake it.
   ["dev", "api.env", { APP_VERSION: "v2" }, `taskflow:api.env.APP_VERSION: got "APP_VERSION"; expected ${RESERVED}`],
   ["dev", "api.env", { LD_PRELOAD: "/tmp/x.so" }, `taskflow:api.env.LD_PRELOAD: got "LD_PRELOAD"; expected ${RESERVED}`],
+  // An allow list: what the runtime reads (libpq's PG*, the loader's LD_*, Python's, gunicorn's) changes what runs.
+  ["dev", "api.env", { PGHOSTADDR: "x" }, `taskflow:api.env.PGHOSTADDR: got "PGHOSTADDR"; expected ${APP_SETTING}`],
+  ["dev", "api.env", { PGSSLMODE: "x" }, `taskflow:api.env.PGSSLMODE: got "PGSSLMODE"; expected ${APP_SETTING}`],
+  ["dev", "api.env", { PGOPTIONS: "x" }, `taskflow:api.env.PGOPTIONS: got "PGOPTIONS"; expected ${APP_SETTING}`],
+  ["dev", "api.env", { LD_AUDIT: "x" }, `taskflow:api.env.LD_AUDIT: got "LD_AUDIT"; expected ${APP_SETTING}`],
+  ["dev", "api.env", { GUNICORN_CMD_ARGS: "x" }, `taskflow:api.env.GUNICORN_CMD_ARGS: got "GUNICORN_CMD_ARGS"; expected ${APP_SETTING}`],
+  ["dev", "api.env", { PYTHONWARNINGS: "x" }, `taskflow:api.env.PYTHONWARNINGS: got "PYTHONWARNINGS"; expected ${APP_SETTING}`],
+  [
+    "dev",
+    "api.env",
+    { PROMETHEUS_MULTIPROC_DIR: "x" },
+    `taskflow:api.env.PROMETHEUS_MULTIPROC_DIR: got "PROMETHEUS_MULTIPROC_DIR"; expected ${APP_SETTING}`,
+  ],
+  ["dev", "api.env", { TASKFLOW_APP_: "x" }, `taskflow:api.env.TASKFLOW_APP_: got "TASKFLOW_APP_"; expected ${APP_SETTING}`],
   ["dev", "api.env", { "A;B": "1" }, `taskflow:api.env.A;B: got "A;B"; expected ${ENV_NAME}`],
   ["dev", "api.env", { LOG_LEVEL: "info\nEVIL=1" }, `taskflow:api.env.LOG_LEVEL: got "info\\nEVIL=1"; expected ${ENV_VALUE}`],
   ["dev", "docker.host", "tcp://10.0.0.5:2375", `taskflow:docker.host: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`],
@@ -97,6 +113,11 @@ const HOSTILE: [string, string, unknown, string][] = [
 describe("loadConfig", () => {
   it.each(["dev", "staging", "production"])("accepts the shipped %s stack file", (stack) => {
     expect(problemsOf(stackFileConfig(stack))).toEqual([]);
+  });
+
+  it("accepts the app's own settings in api.env", () => {
+    const env = { CORS_ORIGINS: "https://app.example", LOG_LEVEL: "debug", TZ: "UTC", WEB_CONCURRENCY: "1", TASKFLOW_APP_FEATURE_X: "on" };
+    expect(problemsOf(withSetting(stackFileConfig("dev"), "api.env", env))).toEqual([]);
   });
 
   it("fills every default in one place", () => {

@@ -23,6 +23,7 @@ import {
   UPSTREAM_RESOLVER_PORT,
 } from "../../components";
 import { loadConfig, toPulumiConfig } from "../../config";
+import { APP_SETTINGS } from "../../config/schema";
 import { stackFileConfig } from "../mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -84,6 +85,10 @@ describe("the API's environment and the app that reads it", () => {
     ];
     expect(names.filter((n) => !readByApp(n))).toEqual([]);
     expect(readByApp("NOT_A_SETTING")).toBe(false);
+  });
+
+  it("every fixed name api.env may set is a setting the app reads (TZ: the C library's)", () => {
+    expect(APP_SETTINGS.filter((n) => n !== "TZ" && !readByApp(n))).toEqual([]);
   });
 
   it("every stack environment maps to an environment the app accepts", () => {

@@ -1,6 +1,6 @@
 """taskflow.asgi with a fault baked in by the build (FAULT):
 - never-healthy: /health always answers 503;
-- flaky: /health answers 503 from UNHEALTHY_AFTER seconds after start (default 8);
+- flaky: /health answers 503 from TASKFLOW_APP_UNHEALTHY_AFTER seconds after start (default 8);
 - slow-start: the worker takes SLOW_START seconds (default 15) to boot;
 - bad-migration: an extra Alembic revision that fails (added at build time).
 Everything else is the real app."""
@@ -25,6 +25,6 @@ async def fault(request, call_next):
     if request.url.path == "/health":
         if FAULT == "never-healthy":
             return JSONResponse({"status": "unavailable", "failed": {"fault": "never-healthy"}}, status_code=503)
-        if FAULT == "flaky" and time.monotonic() - STARTED > float(os.environ.get("UNHEALTHY_AFTER", "8")):
+        if FAULT == "flaky" and time.monotonic() - STARTED > float(os.environ.get("TASKFLOW_APP_UNHEALTHY_AFTER", "8")):
             return JSONResponse({"status": "unavailable", "failed": {"fault": "flaky"}}, status_code=503)
     return await call_next(request)
