@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { Job, needsOf, parserErrors, workflow, workflowFiles, workflowText } from "./parse";
@@ -45,6 +48,13 @@ describe("every workflow", () => {
         expect(s.run, `${file} ${id}`).not.toContain("${{");
       }
     }
+  });
+
+  it("runs the Pulumi CLI the program pins (package.json @pulumi/pulumi) in every pulumi/actions step", () => {
+    const pinned = JSON.parse(readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+    const pulumiSteps = allJobs().flatMap(({ file, id, job }) => usesOf(job, "pulumi/actions").map((s) => [`${file} ${id}`, s] as const));
+    expect(pulumiSteps.length).toBeGreaterThanOrEqual(8);
+    for (const [where, s] of pulumiSteps) expect((s as { with?: Record<string, unknown> }).with?.["pulumi-version"], where).toBe(pinned);
   });
 
   it("builds the API image with its version (APP_VERSION = the commit SHA the gates expect), in every workflow", () => {
