@@ -84,13 +84,26 @@ export function previewDockerHost(staging: StackFileConfig, settings: TaskflowCo
         "a host of their own (ssh://user@host): pull-request code runs there",
     );
   }
-  if (settings.dockerHost === stagingHost) {
+  if (sameDockerHost(settings.dockerHost, stagingHost)) {
     throw new Error(
       `taskflow:previews.dockerHost: got ${JSON.stringify(settings.dockerHost)}; expected a host other than staging's docker.host: ` +
         "pull-request code with the preview key must not reach staging's containers",
     );
   }
   return settings.dockerHost;
+}
+
+/**
+ * Whether two docker.host values reach the same machine: the host name without case, the
+ * SSH port (22 when not given), whatever the user (another user on staging's host is
+ * still staging's Docker engine) and the unix socket path as written.
+ */
+export function sameDockerHost(a: string, b: string): boolean {
+  const key = (h: string) => {
+    const ssh = /^ssh:\/\/(?:[^@]+@)?([^:/]+)(?::(\d+))?\/?$/.exec(h);
+    return ssh ? `ssh://${ssh[1].toLowerCase().replace(/\.$/, "")}:${Number(ssh[2] ?? 22)}` : h;
+  };
+  return key(a) === key(b);
 }
 
 /** Throws a clear message when starting preview `pr` would exceed the cap or reuse a live preview's port. */

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 
 import { loadConfig, toPulumiConfig } from "../../config";
 import { ROOT } from "../../config/stackFile";
-import { checkPreviewCap, previewStackConfig, stalePreviews } from "../../previews/previewStack";
+import { checkPreviewCap, previewStackConfig, sameDockerHost, stalePreviews } from "../../previews/previewStack";
 import { ofType, runProgram, T } from "../mocks";
 
 const staging = () => parse(readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8")).config as Record<string, unknown>;
@@ -41,6 +41,21 @@ describe("previewStackConfig", () => {
     expect(() => previewStackConfig(shared, 7, IMAGE)).toThrow(
       `taskflow:previews.dockerHost: got "ssh://deploy@staging.taskflow.example"; expected a host other than staging's docker.host`,
     );
+  });
+
+  it.each([
+    "ssh://deploy@STAGING.taskflow.example",
+    "ssh://deploy@staging.taskflow.example:22",
+    "ssh://preview@staging.taskflow.example",
+    "ssh://deploy@staging.taskflow.example.",
+  ])("refuses staging's host written another way: %s", (host) => {
+    const shared = { ...staging(), "taskflow:previews": { ...(staging()["taskflow:previews"] as object), dockerHost: host } };
+    expect(() => previewStackConfig(shared, 7, IMAGE)).toThrow("expected a host other than staging's docker.host");
+  });
+
+  it("tells other hosts apart from staging's: another name, another SSH port", () => {
+    expect(sameDockerHost("ssh://deploy@previews.taskflow.example", "ssh://deploy@staging.taskflow.example")).toBe(false);
+    expect(sameDockerHost("ssh://deploy@staging.taskflow.example:2222", "ssh://deploy@staging.taskflow.example")).toBe(false);
   });
 
   it("publishes its own port on a URL of its own, plain HTTP", () => {
