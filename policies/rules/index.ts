@@ -6,6 +6,7 @@ import { apiReplicasCreateBeforeDelete } from "./apiReplicasCreateBeforeDelete";
 import { apiServiceRollsSafely } from "./apiServiceRollsSafely";
 import { containerHealthcheck } from "./containerHealthcheck";
 import { containerLimits } from "./containerLimits";
+import { containerNoExtraPrivileges } from "./containerNoExtraPrivileges";
 import { containerNoHostMounts } from "./containerNoHostMounts";
 import { containerNoNewPrivileges } from "./containerNoNewPrivileges";
 import { containerNonRoot } from "./containerNonRoot";
@@ -26,6 +27,7 @@ export const resourceRules: ResourceValidationPolicy[] = [
   containerNonRoot,
   containerNoNewPrivileges,
   containerNotPrivileged,
+  containerNoExtraPrivileges,
   containerNoHostMounts,
   apiReplicasCreateBeforeDelete,
   apiServiceRollsSafely,
