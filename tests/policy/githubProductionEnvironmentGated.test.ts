@@ -32,10 +32,23 @@ describe("github-production-environment-gated", () => {
     [{ canAdminsBypass: undefined }, "Production environment lets admins bypass its protection rules. Set canAdminsBypass: false."],
     [
       { deploymentBranchPolicy: undefined },
-      "Production environment has no deployment branch policy. Set deploymentBranchPolicy so only main can deploy.",
+      "Production environment has no deployment branch policy. Set deploymentBranchPolicy so only allowed branches use it.",
     ],
   ])("refuses %j", async (props, message) => {
     expect(await violations(githubProductionEnvironmentGated, env(props))).toEqual([message]);
+  });
+  it("holds production-preview to the same gate: its token decrypts production's config", async () => {
+    expect(await violations(githubProductionEnvironmentGated, env({ environment: "production-preview" }))).toEqual([]);
+    expect(
+      await violations(
+        githubProductionEnvironmentGated,
+        env({ environment: "production-preview", reviewers: [], preventSelfReview: false, canAdminsBypass: true }),
+      ),
+    ).toEqual([
+      "The production-preview environment (it decrypts production) has no required reviewer. Add at least one user or team to reviewers.",
+      "The production-preview environment (it decrypts production) lets the author approve their own deploy. Set preventSelfReview: true.",
+      "The production-preview environment (it decrypts production) lets admins bypass its protection rules. Set canAdminsBypass: false.",
+    ]);
   });
   it("leaves staging alone", async () => {
     expect(await violations(githubProductionEnvironmentGated, env({ environment: "staging", reviewers: [] }))).toEqual([]);
