@@ -63,25 +63,36 @@ export function databaseRolesSql(a: { database: string; roles: DatabaseRoles; ow
     if (!PASSWORD.test(pw)) throw new Error("databaseRolesSql: a password must be letters and digits");
   const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
   return [
+    // Run as the superuser: resolve every name in pg_catalog first, whatever defaults a
+    // role or the database set (a function planted earlier in a schema on an altered
+    // search_path would otherwise run here with the superuser's rights).
+    "SET search_path = pg_catalog, pg_temp;",
     "DO $$ BEGIN",
     `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${owner}') THEN CREATE ROLE "${owner}"; END IF;`,
     `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${app}') THEN CREATE ROLE "${app}"; END IF;`,
     "END $$;",
     `ALTER ROLE "${owner}" WITH ${attributes} PASSWORD '${a.ownerPassword}';`,
     `ALTER ROLE "${app}" WITH ${attributes} PASSWORD '${a.appPassword}';`,
-    // Postgres 15: the database's owner owns schema public (pg_database_owner).
-    `ALTER DATABASE "${a.database}" OWNER TO "${owner}";`,
+    // The database (and with it schema public, owned by pg_database_owner) stays the
+    // admin's: a database owner could ALTER DATABASE ... SET search_path or timeouts for
+    // every session, this one included. The owner role gets CREATE on public only.
+    `ALTER DATABASE "${a.database}" OWNER TO CURRENT_USER;`,
+    // Session defaults nobody but this program sets: drop any a role planted.
+    `ALTER DATABASE "${a.database}" RESET ALL;`,
+    `ALTER ROLE "${owner}" RESET ALL;`,
+    `ALTER ROLE "${app}" RESET ALL;`,
     `REVOKE ALL ON DATABASE "${a.database}" FROM PUBLIC;`,
-    `GRANT CONNECT ON DATABASE "${a.database}" TO "${app}";`,
+    `GRANT CONNECT ON DATABASE "${a.database}" TO "${owner}", "${app}";`,
     "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+    `GRANT USAGE, CREATE ON SCHEMA public TO "${owner}";`,
     `GRANT USAGE ON SCHEMA public TO "${app}";`,
     // Sequences a column owns follow their table.
     "DO $$ DECLARE r record; BEGIN",
     "  FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
-    `    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_get_userbyid(c.relowner) <> '${owner}'`,
+    `    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_catalog.pg_get_userbyid(c.relowner) <> '${owner}'`,
     "      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))",
     "  LOOP",
-    `    EXECUTE format('ALTER TABLE %s OWNER TO %I', r.rel, '${owner}');`,
+    `    EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %I', r.rel, '${owner}');`,
     "  END LOOP;",
     "END $$;",
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${app}";`,

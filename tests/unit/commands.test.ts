@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { BACKUP_SCRIPT, backupArgv, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
-import { REDIS_APP_USER, renderRedisConf } from "../../components/data";
+import { databaseRoles, databaseRolesSql, REDIS_APP_USER, renderRedisConf } from "../../components/data";
 
 describe("command argument lists", () => {
   it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
@@ -157,6 +157,38 @@ describe("command argument lists", () => {
 
   it("reads the Redis password from a file at check time, never from the check itself", () => {
     expect(REDIS_HEALTHCHECK_TEST.join(" ")).toContain("$(cat /run/secrets/redis-password)");
+  });
+});
+
+describe("databaseRolesSql", () => {
+  const sql = databaseRolesSql({ database: "taskflow", roles: databaseRoles("taskflow"), ownerPassword: "o1", appPassword: "a1" });
+  const lines = sql.split("\n");
+
+  it("resolves names in pg_catalog first: it runs as the superuser", () => {
+    expect(lines[0]).toBe("SET search_path = pg_catalog, pg_temp;");
+  });
+
+  it("keeps the database the admin's (its owner could set every session's defaults) and gives the owner role CREATE on public only", () => {
+    expect(sql).toContain('ALTER DATABASE "taskflow" OWNER TO CURRENT_USER;');
+    expect(sql).not.toMatch(/ALTER DATABASE "taskflow" OWNER TO "taskflow_owner"/);
+    expect(sql).toContain('GRANT USAGE, CREATE ON SCHEMA public TO "taskflow_owner";');
+    expect(sql).toContain('GRANT USAGE ON SCHEMA public TO "taskflow_app";');
+    expect(sql).toContain('ALTER DATABASE "taskflow" RESET ALL;');
+  });
+
+  it("makes both roles without superuser, database or role creation", () => {
+    for (const role of ["taskflow_owner", "taskflow_app"]) {
+      expect(sql).toContain(`ALTER ROLE "${role}" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD`);
+    }
+  });
+
+  it("refuses a name or password that could break out of the SQL", () => {
+    expect(() =>
+      databaseRolesSql({ database: "x; DROP", roles: databaseRoles("taskflow"), ownerPassword: "o", appPassword: "a" }),
+    ).toThrow();
+    expect(() =>
+      databaseRolesSql({ database: "taskflow", roles: databaseRoles("taskflow"), ownerPassword: "o'x", appPassword: "a" }),
+    ).toThrow();
   });
 });
 
