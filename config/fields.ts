@@ -39,9 +39,12 @@ export const urlPath = () => {
     .refine((p) => !p.includes("//") && !p.split("/").includes(".."), { error });
 };
 
+/** A Postgres identifier that needs no quoting: what the schema accepts and what SQL built from config may contain. */
+export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+
 export const identifier = () => {
   const error = "a lower-case identifier: a-z, 0-9 and _, starting with a letter, at most 63 characters";
-  return z.string({ error }).regex(/^[a-z][a-z0-9_]{0,62}$/, { error });
+  return z.string({ error }).regex(IDENTIFIER, { error });
 };
 
 export const imageRef = () => {

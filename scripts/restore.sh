@@ -52,7 +52,7 @@ role=()
 if [ "$(docker exec "$pg" psql -U "$user" -d "$db" -tAc "SELECT 1 FROM pg_roles WHERE rolname = '${user}_owner'")" = "1" ]; then
   role=(--role="${user}_owner")
 fi
-if ! docker exec -i "$pg" pg_restore -U "$user" -d "$db" "${role[@]}" --clean --if-exists --no-owner --single-transaction <"$file"; then
+if ! docker exec -i "$pg" pg_restore -U "$user" -d "$db" ${role[@]+"${role[@]}"} --clean --if-exists --no-owner --single-transaction <"$file"; then
   echo "restore: pg_restore failed; the transaction was rolled back" >&2
   exit 1
 fi

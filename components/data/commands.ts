@@ -2,6 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import { IDENTIFIER } from "../../config/fields";
+
 /** Where Redis finds its password (uploaded 0400); the health check reads it at check time. */
 export const REDIS_PASSWORD_FILE = "/run/secrets/redis-password";
 
@@ -46,7 +48,6 @@ export function databaseRoles(adminUser: string): DatabaseRoles {
 }
 
 const PASSWORD = /^[A-Za-z0-9]+$/;
-const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 
 /**
  * SQL, run by the admin over the container's local socket, that makes the two roles or
