@@ -4,6 +4,7 @@
 // README.md, and tests/unit/config-docs.test.ts fails when README's copy is stale.
 import { z } from "zod";
 
+import { githubStackSchema } from "./githubStackSchema";
 import { objectShape } from "./load";
 import { configSchema, hasComputedDefault } from "./schema";
 
@@ -72,13 +73,19 @@ export function renderConfigTable(keys: ConfigKeyDoc[] = configKeys()): string {
   ].join("\n");
 }
 
-/** The whole generated block, markers included. */
-export function renderConfigBlock(keys: ConfigKeyDoc[] = configKeys()): string {
+/** The whole generated block, markers included: the runtime stacks' keys, then the GitHub side's. */
+export function renderConfigBlock(keys: ConfigKeyDoc[] = configKeys(), githubKeys: ConfigKeyDoc[] = configKeys(githubStackSchema)): string {
   return [
     TABLE_START,
-    "_Generated from the descriptions in `config/schema.ts`: edit them there, then run `npm run docs:config`._",
+    "_Generated from the descriptions in `config/schema.ts` and `config/githubStackSchema.ts`: edit them there, then run `npm run docs:config`._",
+    "",
+    "Runtime stacks (`Pulumi.<stack>.yaml`):",
     "",
     renderConfigTable(keys),
+    "",
+    "The GitHub side (`github/Pulumi.release.yaml`, its own project; see [The release path](#the-release-path-githubworkflows)):",
+    "",
+    renderConfigTable(githubKeys),
     TABLE_END,
   ].join("\n");
 }

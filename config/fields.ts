@@ -56,7 +56,7 @@ export const imageRef = () => {
 export const pinnedExpectation =
   "an immutable image: a commit-SHA or x.y[.z] version tag, or a @sha256 digest (`latest` and other movable tags are refused outside dev)";
 export const digestExpectation =
-  "an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)";
+  "an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (staging and production run exactly the image that was built and scanned: a tag can be pushed again, a digest cannot)";
 
 export function hasDigest(value: string): boolean {
   return parseImageRef(value)?.digest !== undefined;

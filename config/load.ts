@@ -3,6 +3,7 @@
 // is registered, so bad config never creates or deletes anything.
 import { z } from "zod";
 
+import { GITHUB_PROJECT_DIR, GITHUB_STACK, GithubStackConfig, githubStackSchema } from "./githubStackSchema";
 import { configSchema, TaskflowConfig } from "./schema";
 
 export const NAMESPACE = "taskflow";
@@ -59,30 +60,57 @@ function decode(text: string): unknown {
 /** Keys whose values must be Pulumi secrets (encrypted in the stack file). */
 export const SECRET_ONLY_KEYS = ["githubSecrets"];
 
+/**
+ * Keys a runtime stack no longer holds: the GitHub side is its own project (github/,
+ * stack `release`), so that production's token cannot decrypt the release path's secrets.
+ */
+const MOVED_TO_GITHUB_STACK = ["github", "githubSecrets"];
+
+/** A runtime stack's config (dev, staging, production, pr-<n>). */
 export function loadConfig(all: Record<string, string>, secretKeys: readonly string[] = []): TaskflowConfig {
   const raw = rawConfig(all);
+  const moved = MOVED_TO_GITHUB_STACK.filter((key) => raw[key] !== undefined).map(
+    (key) =>
+      `${keyName([key])}: got a value (not shown); expected no such key in a runtime stack: the GitHub side is its own project ` +
+      `(${GITHUB_PROJECT_DIR}/Pulumi.${GITHUB_STACK}.yaml); move the block there and the resources with \`pulumi state move\` (RUNBOOK.md, "The GitHub side")`,
+  );
+  for (const key of MOVED_TO_GITHUB_STACK) delete raw[key];
+  return parseWith(configSchema, raw, secretKeys, moved);
+}
+
+/** The config of the GitHub side's stack (github/Pulumi.release.yaml). */
+export function loadGithubStackConfig(all: Record<string, string>, secretKeys: readonly string[] = []): GithubStackConfig {
+  return parseWith(githubStackSchema, rawConfig(all), secretKeys, []);
+}
+
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  raw: Record<string, unknown>,
+  secretKeys: readonly string[],
+  problems: string[],
+): z.output<S> {
   const secret = new Set(secretKeys.map((k) => splitKey(k)[1]));
-  const parsed = configSchema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describe(issue, raw, secret));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describe(schema, issue, raw, secret)));
   for (const key of SECRET_ONLY_KEYS) {
     if (raw[key] !== undefined && !secret.has(key)) {
       problems.push(
-        `${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --secret --path ${key}.<environment>.<NAME> <value>\``,
+        `${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --cwd github -s release --secret --path 'taskflow:${key}.<environment>.<NAME>' <value>\``,
       );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return parsed.data!;
+  return parsed.data as z.output<S>;
 }
 
-function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret: Set<string>): string[] {
+function describe(schema: z.ZodType, issue: z.core.$ZodIssue, raw: Record<string, unknown>, secret: Set<string>): string[] {
   const path = issue.path.map(String);
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => {
       const keyPath = [...path, k];
       return (
         `${keyName(keyPath)}: unknown key (got ${show(valueAt(raw, keyPath), keyPath, secret)}); ` +
-        `expected one of: ${knownKeys(path).join(", ")}`
+        `expected one of: ${knownKeys(schema, path).join(", ")}`
       );
     });
   }
@@ -110,8 +138,8 @@ function show(value: unknown, path: string[], secret: Set<string>): string {
 }
 
 /** The keys the schema accepts at `path`, for "did you mean" in unknown-key errors. */
-function knownKeys(path: string[]): string[] {
-  let schema: z.ZodType = configSchema;
+function knownKeys(root: z.ZodType, path: string[]): string[] {
+  let schema = root;
   for (const k of path) schema = childSchema(schema, k) ?? schema;
   const shape = objectShape(schema);
   return shape ? Object.keys(shape) : [];

@@ -263,7 +263,7 @@ const loggingSchema = z
 
 // tcp:// is refused: the program passes no TLS settings, and a Docker engine on plain
 // TCP is root on its host for anyone who can reach the port. ssh:// is the remote way.
-const DOCKER_HOST_ERROR =
+export const DOCKER_HOST_ERROR =
   "a Docker host: unix:///path or ssh://user@host[:port] (tcp:// is refused: plain TCP to a Docker engine gives root to anyone on the network)";
 // The host starts with a letter or digit: `ssh://u@-oProxyCommand=...` would reach ssh as an option.
 const DOCKER_HOST = /^(unix:\/\/\/[A-Za-z0-9._/-]+|ssh:\/\/[a-z_][a-z0-9_-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:(\d{1,5}))?)$/;
@@ -277,95 +277,6 @@ const dockerSchema = z
     host: dockerHostField()
       .default("unix:///var/run/docker.sock")
       .describe("Docker host for the provider and every command (`ssh://user@host` works; `tcp://` is refused)"),
-  })
-  .prefault({});
-
-/**
- * `{ staging: {NAME: value}, production: {NAME: value}, ... }`: documented as one key
- * (the description goes on the whole map), not one per environment.
- */
-// One map per GitHub environment (components/github/githubEnvironments.ts ENVIRONMENT_RULES).
-const perEnvironment = (value: z.ZodString) => {
-  const map = () => z.record(githubName(), value, { error: "a map of NAME: value" }).default({});
-  return z.strictObject({ staging: map(), production: map(), preview: map(), "production-preview": map() }).prefault({});
-};
-
-// An empty list would let anything merge to main unchecked.
-const REQUIRED_CHECKS_ERROR = "a non-empty list of check names (one line each): main must require at least one";
-
-/** A DOCKER_HOST variable is where a workflow's `pulumi up` reaches Docker: the same rules as docker.host. */
-function dockerHostVariables(vars: Record<string, Record<string, string>>, ctx: z.RefinementCtx): void {
-  for (const [environment, map] of Object.entries(vars)) {
-    const value = map.DOCKER_HOST;
-    if (value !== undefined && !isDockerHost(value)) {
-      ctx.addIssue({ code: "custom", path: [environment, "DOCKER_HOST"], message: DOCKER_HOST_ERROR });
-    }
-  }
-}
-
-// A GitHub user or organization name: up to 39 letters, digits and dashes.
-const GITHUB_LOGIN = /^[A-Za-z0-9-]{1,39}$/;
-
-// GitHub secret and variable names: what GitHub accepts.
-const githubName = () => {
-  const error = "a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_";
-  return z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error })
-    .refine((n) => !/^GITHUB_/i.test(n), { error });
-};
-
-// The GitHub side of the release path, owned by the production stack: the staging,
-// production, preview and production-preview environments, their protection rules,
-// secrets and variables, and branch protection on main.
-const githubSchema = z
-  .strictObject({
-    enabled: bool()
-      .default(false)
-      .describe("production stack only: declares the GitHub side of the release path (the four environments, rulesets on main)"),
-    owner: z
-      .string({ error: "a GitHub user or organization name" })
-      .regex(GITHUB_LOGIN, { error: "a GitHub user or organization name" })
-      .optional()
-      .describe(
-        "the repository's owner, required when `github.enabled` is true; the token comes from `GITHUB_TOKEN` (a missing token fails in one line, before anything is created)",
-      ),
-    repository: z
-      .string({ error: "a repository name" })
-      .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "a repository name" })
-      .optional()
-      .describe("the repository's name, required when `github.enabled` is true"),
-    reviewers: z
-      .strictObject({
-        users: z
-          .array(z.string().regex(GITHUB_LOGIN, { error: "GitHub logins" }), { error: "a list of GitHub logins" })
-          .default([])
-          .describe(
-            "production's required reviewers by login (1 to 6 users and teams in all), resolved to ids; self-review refused, no admin bypass",
-          ),
-        teams: z
-          .array(z.string().regex(/^[a-z0-9_-]{1,100}$/, { error: "team slugs" }), { error: "a list of team slugs" })
-          .default([])
-          .describe("production's required reviewers by team slug (1 to 6 users and teams in all), resolved to ids"),
-      })
-      .prefault({}),
-    waitTimerMinutes: intBetween(0, 43200).default(0).describe("production wait timer, 0–43200"),
-    requiredChecks: z
-      // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-      .array(z.string().regex(/^[^\u0000-\u001f\u007f]{1,255}$/), { error: REQUIRED_CHECKS_ERROR })
-      .min(1, { error: REQUIRED_CHECKS_ERROR })
-      .default(["test", "image", "preview (staging)", "preview (production)"])
-      .describe("status checks main requires (the CI and preview workflow jobs' check names)"),
-    variables: perEnvironment(z.string({ error: "a string value" }))
-      .superRefine(dockerHostVariables)
-      .describe("environment variables per GitHub environment, `NAME: value` (`DOCKER_HOST`, `PUBLIC_URL`, …)"),
-    tagCommitter: z
-      .string()
-      .regex(GITHUB_LOGIN, { error: "a GitHub login" })
-      .optional()
-      .describe(
-        "the deploy bot login, whose token commits the deployed tag to `Pulumi.<stack>.yaml`: the one bypass actor of main's review-and-checks ruleset (its tag commits), never of the history ruleset",
-      ),
   })
   .prefault({});
 
@@ -424,6 +335,10 @@ const previewsSchema = z
   })
   .prefault({});
 
+// Staging and production run images by digest: a tag can be pushed again (a pull
+// request's job once could, to the release package), a digest cannot.
+const DIGEST_ENVIRONMENTS: string[] = ["staging", "production"];
+
 export const configSchema = z
   .strictObject({
     environment: z
@@ -446,12 +361,7 @@ export const configSchema = z
     backup: backupSchema,
     logging: loggingSchema,
     protectData: bool().default(false).describe("protect the Postgres and Redis volumes from deletion (`pulumi destroy` refuses)"),
-    github: githubSchema,
     previews: previewsSchema,
-    githubSecrets: perEnvironment(z.string({ error: "a string value" }).min(1, { error: "a non-empty value" })).describe(
-      "environment secrets for GitHub Actions, `NAME: value` per environment; must be Pulumi secrets: " +
-        "`pulumi config set --secret --path githubSecrets.production.DOCKER_SSH_KEY …`",
-    ),
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev") {
@@ -463,7 +373,8 @@ export const configSchema = z
       ];
       for (const [path, value] of images) {
         if (!isPinnedRef(value)) ctx.addIssue({ code: "custom", path, message: pinnedExpectation });
-        else if (c.environment === "production" && !hasDigest(value)) ctx.addIssue({ code: "custom", path, message: digestExpectation });
+        else if (DIGEST_ENVIRONMENTS.includes(c.environment) && !hasDigest(value))
+          ctx.addIssue({ code: "custom", path, message: digestExpectation });
       }
     }
     httpsRules(c, ctx);
@@ -473,34 +384,6 @@ export const configSchema = z
         path: ["gateway", "publicUrl"],
         message: "the URL clients use to reach the gateway; required when `docker.host` is not a local socket (the health gate calls it)",
       });
-    }
-    if (c.github.enabled) {
-      if (c.environment !== "production") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["github", "enabled"],
-          message: "true only in the production stack, which declares both GitHub environments",
-        });
-      }
-      for (const key of ["owner", "repository"] as const) {
-        if (!c.github[key])
-          ctx.addIssue({ code: "custom", path: ["github", key], message: `the GitHub ${key}, required when github.enabled is true` });
-      }
-      const reviewers = c.github.reviewers.users.length + c.github.reviewers.teams.length;
-      if (reviewers === 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["github", "reviewers"],
-          message: "at least one user or team: production deploys need an approval",
-        });
-      }
-      if (reviewers > 6) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["github", "reviewers"],
-          message: `at most 6 users and teams in all (GitHub's limit; got ${reviewers})`,
-        });
-      }
     }
     const ref = parseImageRef(c.image);
     if (ref && ref.tag === undefined && c.api.version === undefined) {

@@ -58,8 +58,7 @@ export function previewStackConfig(staging: StackFileConfig, pr: number, image: 
   } = stagingGateway;
   const config: StackFileConfig = {};
   for (const [key, value] of Object.entries(staging)) {
-    if (["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"].includes(key))
-      continue;
+    if (["taskflow:previews", "taskflow:backup", "taskflow:protectData"].includes(key)) continue;
     config[key] = value;
   }
   config["taskflow:environment"] = "preview";

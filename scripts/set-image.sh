@@ -31,7 +31,10 @@ if [ "${GITHUB_REF:-}" != "refs/heads/main" ]; then
 fi
 : "${DEPLOY_BOT_TOKEN:?set-image: DEPLOY_BOT_TOKEN is empty (the deploy bot token, an environment secret)}"
 auth="$(printf 'x-access-token:%s' "$DEPLOY_BOT_TOKEN" | base64 -w0)"
-export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth"
+# No git hook runs beside the token (core.hooksPath): whatever a step before planted in
+# .git/hooks stays inert.
+export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth" \
+  GIT_CONFIG_KEY_1="core.hooksPath" GIT_CONFIG_VALUE_1="/dev/null"
 
 # The commit names the tag (the commit SHA), not the digest after it.
 tag="$(node "$(dirname "${BASH_SOURCE[0]}")/image-ref.mjs" tag "$ref")"

@@ -85,10 +85,18 @@ function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
 /** What the last runProgram registered, also when the program threw. */
 export const registrations: Recorded[] = [];
 
-export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<ProgramRun> {
+/** The runtime program (index.ts, any runtime stack) or the GitHub side's (github/index.ts, stack `release`). */
+export type Program = "runtime" | "github";
+
+export async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: string[] = [],
+  program: Program = "runtime",
+): Promise<ProgramRun> {
   registrations.length = 0;
   const resources = registrations;
-  // The production stack declares GitHub resources, which need a token.
+  // The GitHub side declares GitHub resources, which need a token.
   if (process.env.GITHUB_TOKEN === undefined) process.env.GITHUB_TOKEN = "ghp_mocktoken";
   const exported = await startProgram({
     stack,
@@ -112,7 +120,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
       }),
     load: async () => {
       vi.resetModules();
-      return import("../index");
+      return program === "github" ? import("../github/index") : import("../index");
     },
   });
   const outputs: Record<string, unknown> = {};

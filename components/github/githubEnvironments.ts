@@ -1,30 +1,36 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 
-import { TaskflowConfig } from "../../config";
+import { GITHUB_ENVIRONMENTS, GithubStackConfig } from "../../config";
 
 export interface GitHubEnvironmentsArgs {
-  settings: TaskflowConfig["github"];
-  /** Secret values per environment (from taskflow:githubSecrets). */
-  secrets: TaskflowConfig["githubSecrets"];
+  settings: GithubStackConfig["github"];
+  /** Secret values per environment (from taskflow:githubSecrets of the github stack). */
+  secrets: GithubStackConfig["githubSecrets"];
 }
 
 /**
  * The release path's environments: which refs may use each one's secrets, and whether a
  * production reviewer must approve every job first. Pull-request code reaches only the
- * two `*` environments: `preview` (credentials scoped to pr-<n> stacks and the preview
- * Docker host) and `production-preview` (a read token for `pulumi preview -s
- * production`, which decrypts production config, so a reviewer approves each run).
+ * two `*` environments: `preview` (credentials scoped to pr-<n> stacks, the preview
+ * Docker host, and a token that reads staging's stack) and `production-preview` (a read
+ * token for `pulumi preview -s production`, opt-in by label, so a reviewer approves each
+ * run). `github-settings` holds the one token that can read the GitHub side's stack
+ * (every environment's secrets) and GitHub admin rights: main only, reviewed.
+ * `deploy-bot` holds only the bot's token, for the jobs that commit what runs (no
+ * `npm ci` in them): main only, unreviewed (the deploy it records was approved).
  */
-export const ENVIRONMENT_RULES = {
+export const ENVIRONMENT_RULES: Record<Environment, { branches: readonly string[]; reviewed: boolean }> = {
   staging: { branches: ["main"], reviewed: false },
   production: { branches: ["main"], reviewed: true },
   preview: { branches: ["*"], reviewed: false },
   "production-preview": { branches: ["*"], reviewed: true },
-} as const;
+  "github-settings": { branches: ["main"], reviewed: true },
+  "deploy-bot": { branches: ["main"], reviewed: false },
+};
 
-export type Environment = keyof typeof ENVIRONMENT_RULES;
-export const ENVIRONMENTS = Object.keys(ENVIRONMENT_RULES) as Environment[];
+export type Environment = (typeof GITHUB_ENVIRONMENTS)[number];
+export const ENVIRONMENTS: Environment[] = [...GITHUB_ENVIRONMENTS];
 
 /** Branch patterns each environment may deploy from. */
 export function deploymentBranches(env: Environment): string[] {
@@ -47,7 +53,7 @@ export class GitHubEnvironments extends pulumi.ComponentResource {
   constructor(name: string, args: GitHubEnvironmentsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("taskflow:github:GitHubEnvironments", name, {}, opts);
     const s = args.settings;
-    const repository = s.repository!;
+    const repository = s.repository;
     const invoke = { parent: this };
 
     // Reviewers are configured by login and team slug; GitHub wants numeric ids.

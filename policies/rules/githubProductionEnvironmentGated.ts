@@ -2,20 +2,24 @@ import * as github from "@pulumi/github";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
 /**
- * Every environment whose secrets can decrypt production's stack config: production
- * itself, and production-preview (a read token for `pulumi preview -s production`, which
- * decrypts the config and with it production's githubSecrets).
+ * Every environment whose secrets reach production: production itself; production-preview
+ * (a read token for `pulumi preview -s production`, which decrypts production's config and
+ * state); github-settings (GitHub admin rights, and the token that decrypts the GitHub
+ * side's stack, which holds every environment's secrets, production's included).
  */
-export const DECRYPTS_PRODUCTION = ["production", "production-preview"];
+export const REACHES_PRODUCTION: Record<string, string> = {
+  production: "Production environment",
+  "production-preview": "The production-preview environment (it decrypts production)",
+  "github-settings": "The github-settings environment (it holds every environment's secrets)",
+};
 
 export const githubProductionEnvironmentGated: ResourceValidationPolicy = {
   name: "github-production-environment-gated",
   description:
-    "Every GitHub environment that can decrypt production (production, production-preview) needs a reviewer who is not the author, admins cannot bypass it, and only allowed branches deploy.",
+    "Every GitHub environment that reaches production (production, production-preview, github-settings) needs a reviewer who is not the author, admins cannot bypass it, and only allowed branches deploy.",
   validateResource: validateResourceOfType(github.RepositoryEnvironment, (env, _args, report) => {
-    if (!DECRYPTS_PRODUCTION.includes(env.environment)) return;
-    const Production =
-      env.environment === "production" ? "Production environment" : `The ${env.environment} environment (it decrypts production)`;
+    const Production = REACHES_PRODUCTION[env.environment];
+    if (Production === undefined) return;
     const reviewers = (env.reviewers ?? []).flatMap((r) => [...(r.users ?? []), ...(r.teams ?? [])]);
     if (reviewers.length === 0) report(`${Production} has no required reviewer. Add at least one user or team to reviewers.`);
     if (env.preventSelfReview !== true) report(`${Production} lets the author approve their own deploy. Set preventSelfReview: true.`);

@@ -50,6 +50,19 @@ describe("github-production-environment-gated", () => {
       "The production-preview environment (it decrypts production) lets admins bypass its protection rules. Set canAdminsBypass: false.",
     ]);
   });
+  it("holds github-settings to the same gate: it holds every environment's secrets and GitHub admin rights", async () => {
+    expect(await violations(githubProductionEnvironmentGated, env({ environment: "github-settings" }))).toEqual([]);
+    expect(
+      await violations(
+        githubProductionEnvironmentGated,
+        env({ environment: "github-settings", reviewers: [], preventSelfReview: false, canAdminsBypass: true }),
+      ),
+    ).toEqual([
+      "The github-settings environment (it holds every environment's secrets) has no required reviewer. Add at least one user or team to reviewers.",
+      "The github-settings environment (it holds every environment's secrets) lets the author approve their own deploy. Set preventSelfReview: true.",
+      "The github-settings environment (it holds every environment's secrets) lets admins bypass its protection rules. Set canAdminsBypass: false.",
+    ]);
+  });
   it("leaves staging alone", async () => {
     expect(await violations(githubProductionEnvironmentGated, env({ environment: "staging", reviewers: [] }))).toEqual([]);
   });

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { PolicyResource } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 
-import { withSetting } from "../../config/stackFile";
+import { GITHUB_STACK } from "../../config";
+import { stackFileConfigAt, withSetting } from "../../config/stackFile";
 import { resourceRules, stackRules } from "../../policies/rules";
 import { ROOT, runProgram, stackFileConfig } from "../mocks";
 import { policyResources, stackViolations, violations } from "./harness";
@@ -43,8 +44,12 @@ async function mandatory(stack: string, resources: PolicyResource[]): Promise<st
   return out;
 }
 
-async function declared(stack: string, config = stackFileConfig(stack)): Promise<PolicyResource[]> {
-  return policyResources(await runProgram(stack, config));
+/** A stack's file: the runtime's at the top, the GitHub side's (stack `release`) in github/. */
+const stackConfig = (stack: string) =>
+  stack === GITHUB_STACK ? stackFileConfigAt(path.join(ROOT, "github", `Pulumi.${stack}.yaml`)) : stackFileConfig(stack);
+
+async function declared(stack: string, config = stackConfig(stack)): Promise<PolicyResource[]> {
+  return policyResources(await runProgram(stack, config, [], stack === GITHUB_STACK ? "github" : "runtime"));
 }
 
 const named = (resources: PolicyResource[], name: string) => resources.find((r) => r.name === name)!;
@@ -57,6 +62,14 @@ describe.each(["dev", "staging", "production"])("the shipped %s stack", (stack) 
     const resources = await declared(stack, withSetting(stackFileConfig(stack), "runtime", "swarm"));
     expect(resources.filter((r) => r.type === "docker:index/service:Service")).toHaveLength(1);
     expect(await mandatory(stack, resources)).toEqual([]);
+  });
+});
+
+describe("the shipped GitHub side (stack release)", () => {
+  it("passes every mandatory rule, and the environment rule sees every environment that needs a reviewer", async () => {
+    const resources = await declared(GITHUB_STACK);
+    expect(resources.filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment")).toHaveLength(6);
+    expect(await mandatory(GITHUB_STACK, resources)).toEqual([]);
   });
 });
 
@@ -217,7 +230,7 @@ describe.each<Variant>([
   ],
   [
     "a production environment that lets authors approve themselves",
-    "production",
+    GITHUB_STACK,
     {},
     (r) => {
       named(r, "release-production").props.preventSelfReview = false;
@@ -235,7 +248,7 @@ describe.each<Variant>([
   ],
 ])("%s", (_what, stack, settings, mutate, expected) => {
   it("is refused by the rule meant for it", async () => {
-    let config = stackFileConfig(stack);
+    let config = stackConfig(stack);
     for (const [k, v] of Object.entries(settings)) config = withSetting(config, k, v);
     const resources = await declared(stack, config);
     mutate?.(resources);

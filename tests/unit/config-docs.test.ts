@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
+import { githubStackSchema } from "../../config";
 import { configKeys, readConfigBlock, renderConfigBlock, renderConfigTable, replaceConfigBlock } from "../../config/configDocs";
 
 const README = join(__dirname, "..", "..", "README.md");
@@ -49,9 +50,15 @@ describe("configKeys", () => {
   });
 
   it("documents a map per GitHub environment as one key", () => {
-    expect(row("github.variables.{staging,production,preview,production-preview}")?.default).toBe("`{}`");
-    expect(row("githubSecrets.{staging,production,preview,production-preview}")?.default).toBe("`{}`");
-    expect(configKeys().map((k) => k.key)).not.toContain("github.variables.staging");
+    const github = configKeys(githubStackSchema);
+    const at = (key: string) => github.find((k) => k.key === key);
+    expect(at("github.variables.{staging,production,preview,production-preview,github-settings,deploy-bot}")?.default).toBe("`{}`");
+    expect(at("githubSecrets.{staging,production,preview,production-preview,github-settings,deploy-bot}")?.default).toBe("`{}`");
+    expect(github.map((k) => k.key)).not.toContain("github.variables.staging");
+    expect(
+      configKeys().filter((k) => k.key.startsWith("github")),
+      "the runtime stacks hold no GitHub keys",
+    ).toEqual([]);
   });
 
   it("finds no description that a later .default() hides", () => {

@@ -1,15 +1,23 @@
+import * as path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, loadConfig } from "../../config";
-import { withSetting } from "../../config/stackFile";
+import { ConfigError, GITHUB_STACK, loadConfig, loadGithubStackConfig } from "../../config";
+import { ROOT, stackFileConfigAt, withSetting } from "../../config/stackFile";
 import { registrations, runProgram, stackFileConfig } from "../mocks";
 
-/** A stack file's config with one key changed: `api.replicas` edits inside the object. */
-const withKey = (stack: string, key: string, value: unknown) => withSetting(stackFileConfig(stack), key, value);
+/** A stack's file: the runtime's at the top, the GitHub side's (stack `release`) in github/. */
+const stackConfig = (stack: string) =>
+  stack === GITHUB_STACK ? stackFileConfigAt(path.join(ROOT, "github", `Pulumi.${stack}.yaml`)) : stackFileConfig(stack);
 
+/** A stack file's config with one key changed: `api.replicas` edits inside the object. */
+const withKey = (stack: string, key: string, value: unknown) => withSetting(stackConfig(stack), key, value);
+
+/** The GitHub side's keys go to its own loader; every other stack is a runtime stack. */
 function problemsOf(config: Record<string, string>, secretKeys: string[] = []): string[] {
   try {
-    loadConfig(config, secretKeys);
+    if (config["taskflow:environment"] === undefined && config["taskflow:github"] !== undefined) loadGithubStackConfig(config, secretKeys);
+    else loadConfig(config, secretKeys);
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;
     throw e;
@@ -89,7 +97,7 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "docker.host", "ssh://deploy@host:99999", `taskflow:docker.host: got "ssh://deploy@host:99999"; expected ${DOCKER_HOST}`],
   ["dev", "docker.host", "ssh://deploy@host:0", `taskflow:docker.host: got "ssh://deploy@host:0"; expected ${DOCKER_HOST}`],
   [
-    "production",
+    "release",
     "github.variables",
     { production: { DOCKER_HOST: "tcp://10.0.0.5:2375" } },
     `taskflow:github.variables.production.DOCKER_HOST: got "tcp://10.0.0.5:2375"; expected ${DOCKER_HOST}`,
@@ -104,7 +112,7 @@ const HOSTILE: [string, string, unknown, string][] = [
   ],
   ["dev", "api.version", "v1\nroot", `taskflow:api.version: got "v1\\nroot"; expected ${VERSION}`],
   ["dev", "api.version", "v1;id", `taskflow:api.version: got "v1;id"; expected ${VERSION}`],
-  ["production", "github.requiredChecks", [], `taskflow:github.requiredChecks: got []; expected ${REQUIRED_CHECKS}`],
+  ["release", "github.requiredChecks", [], `taskflow:github.requiredChecks: got []; expected ${REQUIRED_CHECKS}`],
   ["dev", "api.replicas", 1e9, "taskflow:api.replicas: got 1000000000; expected a whole number from 1 to 20"],
   ["dev", "api.memoryMb", -1, "taskflow:api.memoryMb: got -1; expected a whole number from 32 to 262144"],
   ["dev", "gateway.hostPort", 0, "taskflow:gateway.hostPort: got 0; expected a whole number from 1 to 65535"],
@@ -164,7 +172,13 @@ describe("loadConfig", () => {
       "production",
       "image",
       "ghcr.io/taskflow/taskflow-api:3f2a9c1",
-      'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (production deploys exactly what staging tested)',
+      'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (staging and production run exactly the image that was built and scanned: a tag can be pushed again, a digest cannot)',
+    ],
+    [
+      "staging",
+      "image",
+      "ghcr.io/taskflow/taskflow-api:3f2a9c1",
+      'taskflow:image: got "ghcr.io/taskflow/taskflow-api:3f2a9c1"; expected an image pinned by digest, repository[:tag]@sha256:<64 hex digits> (staging and production run exactly the image that was built and scanned: a tag can be pushed again, a digest cannot)',
     ],
     [
       "dev",
@@ -182,7 +196,7 @@ describe("loadConfig", () => {
       "dev",
       "replicas",
       3,
-      "taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, github, previews, githubSecrets",
+      "taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, previews",
     ],
     [
       "dev",
@@ -299,12 +313,10 @@ describe("loadConfig", () => {
   });
 
   it("never prints the value of a key Pulumi marks secret", () => {
-    const config = { ...stackFileConfig("dev"), "taskflow:github": JSON.stringify({ token: "ghp_supersecret" }) };
-    const problems = problemsOf(config, ["taskflow:github"]);
+    const config = { ...stackFileConfig("dev"), "taskflow:logging": JSON.stringify({ token: "ghp_supersecret" }) };
+    const problems = problemsOf(config, ["taskflow:logging"]);
     expect(problems.join("\n")).not.toContain("ghp_supersecret");
-    expect(problems).toContain(
-      "taskflow:github.token: unknown key (got [secret]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter",
-    );
+    expect(problems).toEqual([expect.stringMatching(/^taskflow:logging\.token: unknown key \(got \[secret\]\); expected one of: /)]);
   });
 
   it("refuses taskflow:__proto__ as an unknown key, without it changing any other setting", () => {

@@ -1,4 +1,4 @@
-// The GitHub side of the release path, declared by the production stack.
+// The GitHub side of the release path: its own project (github/), stack `release`.
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 import { deploymentBranches, ENVIRONMENTS } from "../../components/github";
-import { ConfigError, loadConfig } from "../../config";
-import { withSetting } from "../../config/stackFile";
+import { ConfigError, loadConfig, loadGithubStackConfig } from "../../config";
+import { stackFileConfigAt, withSetting } from "../../config/stackFile";
 import { find, isSecretValue, mockGithubId, ofType, ProgramRun, registrations, ROOT, runProgram, stackFileConfig } from "../mocks";
 
 const G = {
@@ -47,11 +47,14 @@ function workflowCheckNames(): string[] {
   );
 }
 
-describe("the production stack's GitHub side", () => {
+/** The GitHub side's stack file, as Pulumi hands it to the program. */
+const releaseConfig = () => stackFileConfigAt(path.join(ROOT, "github", "Pulumi.release.yaml"));
+
+describe("the GitHub side (project github/, stack release)", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const config = { ...stackFileConfig("production"), "taskflow:githubSecrets": JSON.stringify(SECRETS) };
-    run = await runProgram("production", config, ["taskflow:githubSecrets"]);
+    const config = { ...releaseConfig(), "taskflow:githubSecrets": JSON.stringify(SECRETS) };
+    run = await runProgram("release", config, ["taskflow:githubSecrets"], "github");
   });
 
   it("resolves reviewer logins and team slugs to GitHub's numeric ids", () => {
@@ -88,7 +91,7 @@ describe("the production stack's GitHub side", () => {
   });
 
   it("gives pull-request code only the preview environments: previews unreviewed, the production preview behind production's reviewers", () => {
-    expect(ENVIRONMENTS).toEqual(["staging", "production", "preview", "production-preview"]);
+    expect(ENVIRONMENTS).toEqual(["staging", "production", "preview", "production-preview", "github-settings", "deploy-bot"]);
     const branches = (env: string) =>
       ofType(run, G.policy)
         .filter((p) => p.inputs.environment === env)
@@ -173,10 +176,23 @@ describe("the production stack's GitHub side", () => {
     expect(find(run, G.ruleset, "release-main-review").inputs.rules.requiredStatusChecks.strictRequiredStatusChecksPolicy).toBe(true);
     const names = workflowCheckNames();
     if (names.length === 0) {
-      expect(contexts).toEqual(["test", "image", "preview (staging)", "preview (production)"]);
+      expect(contexts).toEqual(["test", "image", "preview (staging)"]);
     } else {
       for (const c of contexts) expect(names, `required check "${c}" is not a workflow job`).toContain(c);
     }
+    // The production preview waits for a reviewer: required, it would hold every pull request.
+    expect(contexts).not.toContain("preview (production)");
+  });
+
+  it("reviews every job of github-settings (it holds the GitHub admin token and reads every secret) and runs it only from main", () => {
+    expect(deploymentBranches("github-settings")).toEqual(["main"]);
+    expect(find(run, G.env, "release-github-settings").inputs).toMatchObject({
+      environment: "github-settings",
+      preventSelfReview: true,
+      canAdminsBypass: false,
+      waitTimer: 0,
+    });
+    expect(find(run, G.env, "release-github-settings").inputs.reviewers).toHaveLength(1);
   });
 
   it("passes the token to the provider as a secret", () => {
@@ -192,18 +208,18 @@ describe("GitHub config", () => {
 
   it("refuses the old stagingFromPullRequests switch (staging deploys only from main)", () => {
     expect(problems(gh({ "github.stagingFromPullRequests": true }))).toContain(
-      "taskflow:github.stagingFromPullRequests: unknown key (got true); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter",
+      "taskflow:github.stagingFromPullRequests: unknown key (got true); expected one of: owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter",
     );
   });
 
   const gh = (changes: Record<string, unknown>) => {
-    let c = stackFileConfig("production");
+    let c = releaseConfig();
     for (const [k, v] of Object.entries(changes)) c = withSetting(c, k, v);
     return c;
   };
   const problems = (config: Record<string, string>, secretKeys: string[] = []) => {
     try {
-      loadConfig(config, secretKeys);
+      loadGithubStackConfig(config, secretKeys);
       return [];
     } catch (e) {
       return (e as ConfigError).problems;
@@ -223,12 +239,9 @@ describe("GitHub config", () => {
     [{ "github.waitTimerMinutes": -1 }, "taskflow:github.waitTimerMinutes: got -1; expected a whole number from 0 to 43200"],
     [
       { "github.approvers": ["x"] },
-      'taskflow:github.approvers: unknown key (got ["x"]); expected one of: enabled, owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter',
+      'taskflow:github.approvers: unknown key (got ["x"]); expected one of: owner, repository, reviewers, waitTimerMinutes, requiredChecks, variables, tagCommitter',
     ],
-    [
-      { "github.owner": undefined },
-      "taskflow:github.owner: got nothing (the key is missing); expected the GitHub owner, required when github.enabled is true",
-    ],
+    [{ "github.owner": undefined }, "taskflow:github.owner: got nothing (the key is missing); expected a GitHub user or organization name"],
     [
       { "github.variables": { staging: { GITHUB_SHA: "x" } } },
       'taskflow:github.variables.staging.GITHUB_SHA: got "GITHUB_SHA"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_',
@@ -241,28 +254,46 @@ describe("GitHub config", () => {
     expect(problems(gh(changes))).toContain(message);
   });
 
-  it("refuses GitHub resources in any stack but production", () => {
-    expect(
-      problems(
-        withSetting(stackFileConfig("staging"), "github", { enabled: true, owner: "o", repository: "r", reviewers: { users: ["u"] } }),
-      ),
-    ).toContain("taskflow:github.enabled: got true; expected true only in the production stack, which declares both GitHub environments");
+  it("refuses the GitHub side in a runtime stack, pointing to its project, without showing the values", () => {
+    const moved = (key: string) =>
+      `taskflow:${key}: got a value (not shown); expected no such key in a runtime stack: the GitHub side is its own project ` +
+      '(github/Pulumi.release.yaml); move the block there and the resources with `pulumi state move` (RUNBOOK.md, "The GitHub side")';
+    for (const stack of ["staging", "production"]) {
+      const config = {
+        ...withSetting(stackFileConfig(stack), "github", { enabled: true, owner: "o", repository: "r", reviewers: { users: ["u"] } }),
+        "taskflow:githubSecrets": JSON.stringify({ production: { DEPLOY_BOT_TOKEN: "bot-token-value" } }),
+      };
+      let found: string[] = [];
+      try {
+        loadConfig(config, ["taskflow:githubSecrets"]);
+      } catch (e) {
+        found = (e as ConfigError).problems;
+      }
+      expect(found).toEqual([moved("github"), moved("githubSecrets")]);
+      expect(found.join()).not.toContain("bot-token-value");
+    }
+  });
+
+  it("refuses a required check that waits for a reviewer (the opt-in production preview)", () => {
+    expect(problems(gh({ "github.requiredChecks": ["test", "preview (production)"] }))).toContain(
+      'taskflow:github.requiredChecks: got ["test","preview (production)"]; expected checks that run without a reviewer\'s approval (preview (production) waits for a production reviewer on every push, and hands the pull request\'s code production\'s state when approved: it is opt-in, by label)',
+    );
   });
 
   it("refuses environment secrets that are not Pulumi secrets, without printing them", () => {
     const config = {
-      ...stackFileConfig("production"),
+      ...releaseConfig(),
       "taskflow:githubSecrets": JSON.stringify({ production: { DOCKER_SSH_KEY: "plain-key-material" } }),
     };
     const found = problems(config);
     expect(found).toEqual([
-      "taskflow:githubSecrets: got a plain value (not shown); expected a secret: set it with `pulumi config set --secret --path githubSecrets.<environment>.<NAME> <value>`",
+      "taskflow:githubSecrets: got a plain value (not shown); expected a secret: set it with `pulumi config set --cwd github -s release --secret --path 'taskflow:githubSecrets.<environment>.<NAME>' <value>`",
     ]);
     expect(found.join()).not.toContain("plain-key-material");
   });
 
   it("refuses a secret named with the GITHUB_ prefix, masking its value", () => {
-    const config = { ...stackFileConfig("production"), "taskflow:githubSecrets": JSON.stringify({ staging: { GITHUB_TOKEN: "tok-abc" } }) };
+    const config = { ...releaseConfig(), "taskflow:githubSecrets": JSON.stringify({ staging: { GITHUB_TOKEN: "tok-abc" } }) };
     const found = problems(config, ["taskflow:githubSecrets"]);
     expect(found).toEqual([
       'taskflow:githubSecrets.staging.GITHUB_TOKEN: got "GITHUB_TOKEN"; expected a GitHub secret/variable name: letters, digits and _, not starting with a digit or GITHUB_',
@@ -274,8 +305,8 @@ describe("GitHub config", () => {
     const saved = process.env.GITHUB_TOKEN;
     process.env.GITHUB_TOKEN = "";
     try {
-      await expect(runProgram("production", stackFileConfig("production"))).rejects.toThrow(
-        "taskflow:github.enabled is true but GITHUB_TOKEN is not set: export a token with admin rights on taskflow/taskflow (pull requests from forks get no secrets, so they cannot preview this stack)",
+      await expect(runProgram("release", releaseConfig(), [], "github")).rejects.toThrow(
+        "GITHUB_TOKEN is not set: export a token with admin rights on taskflow/taskflow (the github-settings environment's GITHUB_ADMIN_TOKEN in CI)",
       );
       expect(registrations).toEqual([]);
     } finally {

@@ -67,11 +67,10 @@ describe("previewStackConfig", () => {
     expect(previewStackConfig(staging(), 124, IMAGE).hostPort).not.toBe(preview.hostPort);
   });
 
-  it("turns off what a preview must not have: backups, protection, GitHub resources and secrets", () => {
+  it("turns off what a preview must not have: backups, protection (the GitHub side is another project)", () => {
     expect(config.backup.enabled).toBe(false);
     expect(config.protectData).toBe(false);
-    expect(config.github.enabled).toBe(false);
-    for (const key of ["taskflow:previews", "taskflow:github", "taskflow:githubSecrets", "taskflow:backup", "taskflow:protectData"]) {
+    for (const key of ["taskflow:previews", "taskflow:backup", "taskflow:protectData"]) {
       expect(preview.config).not.toHaveProperty([key]);
     }
     expect(config.api.replicas).toBe(1);

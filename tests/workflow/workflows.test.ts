@@ -11,7 +11,14 @@ const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.sta
 
 describe("every workflow", () => {
   it("has the expected files", () => {
-    expect(workflowFiles()).toEqual(["apply-config.yml", "deploy.yml", "preview-environments.yml", "pull-request.yml"]);
+    expect(workflowFiles()).toEqual([
+      "apply-config.yml",
+      "deploy.yml",
+      "github-settings.yml",
+      "preview-environments.yml",
+      "preview-production.yml",
+      "pull-request.yml",
+    ]);
   });
 
   it.each(workflowFiles())("%s passes GitHub's workflow parser", async (file) => {
@@ -81,10 +88,7 @@ describe("every workflow", () => {
       for (const [id, job] of Object.entries(workflow(f).jobs)) {
         const env = typeof job.environment === "object" ? job.environment.name : job.environment;
         if (env === undefined) continue;
-        expect([`${f}:${id}`, env]).toEqual([
-          `${f}:${id}`,
-          expect.stringMatching(/^(preview|\$\{\{ matrix\.stack == 'production' && 'production-preview' \|\| 'preview' \}\})$/),
-        ]);
+        expect([`${f}:${id}`, env]).toEqual([`${f}:${id}`, f === "preview-production.yml" ? "production-preview" : "preview"]);
       }
     }
   });
@@ -96,7 +100,7 @@ describe("every workflow", () => {
       for (const [scope, level] of Object.entries(job.permissions!)) {
         if (level === "write")
           expect(`${file}:${id}:${scope}`).toMatch(
-            /^(deploy.yml:image:packages|pull-request.yml:preview:pull-requests|preview-environments.yml:deploy:(packages|pull-requests)|preview-environments.yml:destroy:pull-requests)$/,
+            /^(pull-request.yml:preview:pull-requests|preview-production.yml:preview:pull-requests|preview-environments.yml:deploy:(packages|pull-requests)|preview-environments.yml:destroy:pull-requests)$/,
           );
       }
     }
@@ -116,8 +120,14 @@ describe("every workflow", () => {
       ).toBe(false);
       // Without a command the action only installs the CLI; destroy runs no program.
       for (const s of usesOf(job, "pulumi/actions").filter((x) => ["up", "preview"].includes(String(x.with?.command)))) {
-        expect(s.with).toMatchObject({ policyPacks: "policies" });
-        expect(String(s.with!.policyPackConfigs)).toMatch(/^policies\/config\/(\$\{\{ matrix\.stack \}\}|staging|production)\.json$/);
+        // The GitHub side's project runs in github/: its paths are absolute.
+        const root = s.with?.["work-dir"] === "github" ? "${{ github.workspace }}/" : "";
+        expect(s.with, `${file} ${id}`).toMatchObject({ policyPacks: `${root}policies` });
+        expect(String(s.with!.policyPackConfigs)).toMatch(
+          new RegExp(
+            `^${root.replace(/[$.{}]/g, "\\$&")}policies/config/(\\$\\{\\{ matrix\\.stack \\}\\}|staging|production|release)\\.json$`,
+          ),
+        );
       }
     }
   });
@@ -143,22 +153,61 @@ describe("pull-request.yml", () => {
     expect(image.permissions).toEqual({ contents: "read" });
   });
 
-  it("previews staging and production after tests and image, editing one comment per stack", () => {
+  it("previews staging after tests and image, editing one comment, with a stack-read token and no Docker host credential", () => {
     const preview = wf.jobs.preview;
+    expect(preview.name).toBe("preview (staging)");
     expect(needsOf(preview)).toEqual(["test", "image"]);
-    expect(preview.strategy!.matrix).toEqual({ stack: ["staging", "production"] });
     const step = usesOf(preview, "pulumi/actions")[0];
     expect(step.with).toMatchObject({
       command: "preview",
-      "stack-name": "${{ matrix.stack }}",
+      "stack-name": "staging",
       "comment-on-pr": true,
       "edit-pr-comment": true,
       "always-include-summary": true,
     });
-    // PR code: staging previews in `preview`; the production preview (which decrypts
-    // production config) in `production-preview`, behind production's reviewers.
-    expect(preview.environment).toBe("${{ matrix.stack == 'production' && 'production-preview' || 'preview' }}");
-    expect(step.env!.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_PREVIEW_TOKEN }}");
+    expect(preview.environment).toBe("preview");
+    expect(step.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_PREVIEW_TOKEN }}" });
+    // The plan comes from state and config: no SSH key, no DOCKER_HOST, no GitHub token.
+    const secrets = [...JSON.stringify(preview).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
+    expect([...new Set(secrets)].sort()).toEqual(["GITHUB_TOKEN", "PULUMI_PREVIEW_TOKEN"]);
+    expect(JSON.stringify(preview)).not.toMatch(/ci-ssh|DOCKER_HOST|SSH_KEY/);
+  });
+});
+
+describe("preview-production.yml", () => {
+  const wf = workflow("preview-production.yml");
+
+  it("previews production only when someone labels the pull request, behind production-preview's reviewers", () => {
+    expect(wf.on).toEqual({ pull_request: { branches: ["main"], types: ["labeled"] } });
+    const job = wf.jobs.preview;
+    expect(job.name).toBe("preview (production)");
+    expect(job.if).toBe(
+      "github.event.label.name == 'preview-production' && github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    expect(job.environment).toBe("production-preview");
+    const step = usesOf(job, "pulumi/actions")[0];
+    expect(step.with).toMatchObject({
+      command: "preview",
+      "stack-name": "production",
+      policyPackConfigs: "policies/config/production.json",
+    });
+    expect(step.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_PREVIEW_TOKEN }}" });
+    expect(JSON.stringify(job)).not.toMatch(/ci-ssh|DOCKER_HOST|SSH_KEY|GITHUB_ADMIN_TOKEN/);
+  });
+});
+
+describe("github-settings.yml", () => {
+  const wf = workflow("github-settings.yml");
+
+  it("applies the GitHub side's own project from main only, in github-settings, the one job with the admin token", () => {
+    expect(wf.on.push.branches).toEqual(["main"]);
+    expect(wf.on).not.toHaveProperty("pull_request");
+    const job = wf.jobs.apply;
+    expect(job.if).toBe("github.ref == 'refs/heads/main'");
+    expect(job.environment).toBe("github-settings");
+    expect(usesOf(job, "pulumi/actions")[0].with).toMatchObject({ command: "up", "work-dir": "github", "stack-name": "release" });
+    const admins = allJobs().filter(({ job: j }) => JSON.stringify(j).includes("GITHUB_ADMIN_TOKEN"));
+    expect(admins.map(({ file, id }) => `${file}:${id}`)).toEqual(["github-settings.yml:apply"]);
   });
 });
 
@@ -183,7 +232,10 @@ describe("preview-environments.yml", () => {
   it("builds the PR's SHA image, checks the cap, writes the stack file, then `pulumi up` with upsert, smoke test and one comment", () => {
     const order = steps(job("deploy")).map((s) => s.name ?? s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
     const at = (x: string) => order.findIndex((o) => o?.includes(x));
-    expect(job("deploy").env?.IMAGE).toBe("ghcr.io/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}");
+    // The pull requests' own package, never the release package taskflow-api.
+    expect(job("deploy").env?.IMAGE).toBe(
+      "ghcr.io/${{ github.repository_owner }}/taskflow-api-pr:${{ github.event.pull_request.head.sha }}",
+    );
     expect(at("docker build")).toBeLessThan(at("aquasecurity/trivy-action"));
     expect(at("refuse a new preview beyond the cap")).toBeLessThan(at("npm run -s preview-stack"));
     const [up] = pulumiSteps("deploy");
@@ -231,18 +283,23 @@ describe("deploy.yml", () => {
     expect(needsOf(wf.jobs.staging)).toContain("image");
   });
 
-  it("builds, scans and pushes the SHA-tagged image once, and passes on its digest", () => {
+  it("builds, scans and pushes the SHA-tagged image once with the release token, and passes on its digest", () => {
     const image = wf.jobs.image;
     expect((image as any).env.IMAGE).toBe("ghcr.io/${{ github.repository_owner }}/taskflow-api:${{ github.sha }}");
-    expect(image.permissions).toEqual({ contents: "read", packages: "write" });
+    // The repository's own token only reads the release package; the push uses a main-only secret.
+    expect(image.permissions).toEqual({ contents: "read" });
+    expect(image.environment).toBe("staging");
+    expect(usesOf(image, "docker/login-action")[0].with).toMatchObject({ password: "${{ secrets.RELEASE_PACKAGES_TOKEN }}" });
     const order = steps(image).map((s) => s.uses?.split("@")[0] ?? s.id ?? s.run?.split(" ")[0]);
     expect(order.indexOf("aquasecurity/trivy-action")).toBeLessThan(order.indexOf("push"));
     expect((image as any).outputs.ref).toBe("${{ steps.push.outputs.ref }}");
   });
 
-  it("deploys staging, then production behind the production environment", () => {
+  it("deploys staging, then production behind the production environment, each recorded by the bot afterwards", () => {
     expect(needsOf(wf.jobs.staging)).toEqual(["image"]);
     expect(needsOf(wf.jobs.production)).toEqual(["image", "staging"]);
+    expect(needsOf(wf.jobs["record-staging"])).toEqual(["image", "staging"]);
+    expect(needsOf(wf.jobs["record-production"])).toEqual(["image", "production"]);
     expect(wf.jobs.staging.environment).toBe("staging");
     expect(wf.jobs.production.environment).toBe("production");
   });
@@ -253,20 +310,46 @@ describe("deploy.yml", () => {
   });
 
   it("deploys to production exactly the image reference (digest) staging tested", () => {
-    const setImage = (job: Job) => steps(job).find((s) => s.run?.startsWith("bash scripts/set-image.sh"))!;
-    for (const stack of ["staging", "production"] as const) {
-      expect(setImage(wf.jobs[stack])).toMatchObject({
-        run: `bash scripts/set-image.sh ${stack} "$REF"`,
-        // The bot's token only in the one step that pushes.
-        env: { REF: "${{ needs.image.outputs.ref }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" },
-      });
-      expect(steps(wf.jobs[stack]).filter((s) => JSON.stringify(s).includes("DEPLOY_BOT_TOKEN")).length).toBe(
-        stack === "production" ? 2 : 1,
-      );
+    const set = (job: Job) => steps(job).find((s) => s.run?.includes("scripts/stack-image.mjs") && s.run.includes("--set"))!;
+    expect(set(wf.jobs.staging)).toMatchObject({
+      run: 'node scripts/stack-image.mjs staging --set "$REF"',
+      env: { REF: "${{ needs.image.outputs.ref }}" },
+    });
+    expect(set(wf.jobs.production).env).toEqual({ REF: "${{ needs.image.outputs.ref }}" });
+  });
+
+  it("gives the bot's token only to the record jobs: deploy-bot environment, no npm ci, one step", () => {
+    const holders = allJobs().filter(({ job }) => JSON.stringify(job).includes("DEPLOY_BOT_TOKEN"));
+    expect(holders.map(({ file, id }) => `${file}:${id}`)).toEqual(["deploy.yml:record-staging", "deploy.yml:record-production"]);
+    for (const { job } of holders) {
+      expect(job.environment).toBe("deploy-bot");
+      expect(steps(job).filter((s) => /\bnpm\b/.test(s.run ?? ""))).toEqual([]);
+      expect(usesOf(job, "actions/setup-node")[0].with).not.toHaveProperty("cache");
+      expect(steps(job).filter((s) => JSON.stringify(s).includes("DEPLOY_BOT_TOKEN"))).toHaveLength(1);
+    }
+    expect(steps(wf.jobs["record-staging"]).at(-1)).toMatchObject({
+      run: 'bash scripts/set-image.sh staging "$REF"',
+      env: { REF: "${{ needs.image.outputs.ref }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" },
+    });
+    // After a failed deploy too: then it records the image the rollback put back.
+    expect(wf.jobs["record-production"].if).toBe("always() && needs.production.outputs.running != ''");
+    expect(steps(wf.jobs["record-production"]).at(-1)).toMatchObject({
+      run: 'bash scripts/set-image.sh production "$RUNNING"',
+      env: { RUNNING: "${{ needs.production.outputs.running }}" },
+    });
+  });
+
+  it("refuses to deploy a main that holds a bot commit wider than an image line (full history checked first)", () => {
+    for (const job of [wf.jobs.staging, wf.jobs.production, workflow("apply-config.yml").jobs.apply]) {
+      expect(usesOf(job, "actions/checkout")[0].with).toMatchObject({ "fetch-depth": 0 });
+      const order = steps(job).map((s) => s.run ?? s.uses ?? "");
+      const check = order.indexOf("node scripts/check-bot-commits.mjs --all");
+      expect(check).toBeGreaterThan(-1);
+      expect(check).toBeLessThan(order.indexOf("npm ci"));
     }
   });
 
-  it("smoke-tests both stacks for the commit's SHA and rolls production back on any failure after the tag is set", () => {
+  it("smoke-tests both stacks for the commit's SHA and puts back the image production ran before on any failure", () => {
     for (const job of [wf.jobs.staging, wf.jobs.production]) {
       expect(steps(job).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))).toMatchObject({
         run: 'bash scripts/smoke.sh "$PUBLIC_URL" "$SHA"',
@@ -274,22 +357,38 @@ describe("deploy.yml", () => {
       });
     }
     const prod = steps(wf.jobs.production);
+    // What runs before the deploy comes from the stack's state, read before the new image is set.
+    const before = prod.find((s) => s.id === "before")!;
+    expect(before.run).toBe('echo "ref=$(pulumi stack output image -s production)" >> "$GITHUB_OUTPUT"');
+    expect(prod.indexOf(before)).toBeLessThan(prod.findIndex((s) => s.id === "set"));
     expect(prod.find((s) => s.id === "up")?.uses).toMatch(/^pulumi\/actions@/);
-    const rollback = prod.find((s) => s.run?.includes("rollback.sh"))!;
-    const when = "failure() && (steps.up.outcome == 'failure' || steps.smoke.outcome == 'failure')";
-    expect(rollback.if).toBe(when);
-    expect(rollback.run).toBe("bash scripts/rollback.sh production --yes && exit 1");
-    // Checked against the target host and the (private) registry, and committed like a deploy.
-    expect(rollback.env).toMatchObject({ DOCKER_HOST: "${{ vars.DOCKER_HOST }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" });
-    const login = prod[prod.indexOf(rollback) - 1];
-    expect(login).toMatchObject({ if: when, with: { registry: "ghcr.io" } });
-    expect(login.uses).toMatch(/^docker\/login-action@/);
-    expect(wf.jobs.production.permissions).toEqual({ contents: "read", packages: "read" });
+    const rollbackRef = prod.find((s) => s.id === "rollback-ref")!;
+    expect(rollbackRef.if).toBe(
+      "failure() && steps.before.outputs.ref != '' && (steps.up.outcome == 'failure' || steps.smoke.outcome == 'failure')",
+    );
+    expect(rollbackRef.env).toEqual({ BEFORE: "${{ steps.before.outputs.ref }}" });
+    // The rollback is the same `pulumi up`, with the same policy pack.
+    const again = prod[prod.indexOf(rollbackRef) + 1];
+    expect(again.if).toBe("failure() && steps.rollback-ref.outcome == 'success'");
+    expect(again.with).toEqual(prod.find((s) => s.id === "up")!.with);
+    expect((wf.jobs.production as any).outputs).toEqual({ running: "${{ steps.rollback-ref.outputs.ref || steps.set.outputs.ref }}" });
+    expect(wf.jobs.production.permissions).toEqual({ contents: "read" });
   });
 });
 
 describe("apply-config.yml", () => {
   const wf = workflow("apply-config.yml");
+
+  it("checks the bot's pushed commits instead of applying them", () => {
+    const check = wf.jobs["bot-commits"];
+    expect(check.if).toBe("github.actor == 'taskflow-deploy-bot'");
+    expect(usesOf(check, "actions/checkout")[0].with).toMatchObject({ "fetch-depth": 0 });
+    expect(steps(check).at(-1)).toMatchObject({
+      run: 'node scripts/check-bot-commits.mjs --range "$BEFORE..$AFTER"',
+      env: { BEFORE: "${{ github.event.before }}", AFTER: "${{ github.sha }}" },
+    });
+    expect(JSON.stringify(check)).not.toContain("secrets.");
+  });
 
   it("applies a pushed stack file change (a reverted tag), not the bot's own tag commits", () => {
     expect(wf.on.push.paths).toEqual(["Pulumi.staging.yaml", "Pulumi.production.yaml"]);
