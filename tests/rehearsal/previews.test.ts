@@ -78,9 +78,18 @@ describe.skipIf(skipRehearsal)("preview stacks beside staging on real Docker", (
       if (await portFree(20000 + n)) prs.push(n);
     }
     ports[staging] = await freePort();
+    // Staging's own rule asks for digests, which images built here (never pushed to a
+    // registry) do not have: its stand-in runs staging's file as environment preview,
+    // which keeps the pinned-tag rule and everything else of staging's.
     results[staging] = await rehearse(
       staging,
-      { ...local, image: apiImage, "gateway.hostPort": ports[staging], "gateway.publicUrl": `http://127.0.0.1:${ports[staging]}` },
+      {
+        ...local,
+        environment: "preview",
+        image: apiImage,
+        "gateway.hostPort": ports[staging],
+        "gateway.publicUrl": `http://127.0.0.1:${ports[staging]}`,
+      },
       [],
       ["--config-from", "staging"],
     );
