@@ -7,9 +7,11 @@ import * as path from "node:path";
 import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
 import { Rehearsal } from "./engine";
 import { settled, startProgram, valueOf } from "./program";
+import { rehearsalStateFile } from "./stateFile";
 
 const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE | --config-file PATH] [--set key=value]... [--destroy] [--result FILE]
   --stack        stack name: labels the Docker objects, names the state file .rehearsal/NAME.json
+                 (TASKFLOW_REHEARSAL_STATE_DIR: another folder, a backend shared by several checkouts)
   --config-from  which Pulumi.<name>.yaml to read (default: NAME when that file exists, else dev)
   --config-file  read this stack file instead (e.g. a preview's, from previews/cli.ts)
   --set          change one config key, e.g. --set image=taskflow-api:v2 --set api.replicas=2
@@ -66,7 +68,7 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   const log = (line: string) => console.log(line);
-  const engine = new Rehearsal(path.join(ROOT, ".rehearsal", `${args.stack}.json`), log);
+  const engine = new Rehearsal(rehearsalStateFile(args.stack), log);
   if (args.history) {
     // What rollback.sh offers: the state file itself stays the rehearsal's own.
     for (const image of [...(engine.state.history ?? [])].reverse()) console.log(image);

@@ -15,6 +15,7 @@ import { LABELS } from "../components/shared";
 import { ROOT } from "../config/stackFile";
 import type { Step } from "../conformance/plan";
 import { engineKind, realUp } from "./realEngine";
+import { rehearsalStateFile } from "./stateFile";
 
 export const REQUIRED_IMAGES = [
   "taskflow-postgres:15",
@@ -210,7 +211,7 @@ export function networkOf(stack: string, role: string): string {
 export async function removeStack(stack: string): Promise<void> {
   await rehearse(stack, {}, ["--destroy"]);
   removeLabeled(stack);
-  rmSync(path.join(ROOT, ".rehearsal", `${stack}.json`), { force: true });
+  rmSync(rehearsalStateFile(stack), { force: true });
 }
 
 /** Removes every Docker object labeled with the stack: what a failed or interrupted run left behind. */

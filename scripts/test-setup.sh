@@ -5,12 +5,12 @@
 set -euo pipefail
 
 if [ "${1:-}" = "--help" ]; then
-  echo "usage: scripts/test-setup.sh   (ensure-actionlint.sh, ensure-docker.sh, then build-images.sh; strict when CI=true)"
+  echo "usage: scripts/test-setup.sh   (ensure-go-tools.sh, ensure-docker.sh, then build-images.sh; strict when CI=true)"
   exit 0
 fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# The workflow linter is part of `npm run lint`: without it the lint fails (it never skips).
-bash "$root/scripts/ensure-actionlint.sh" || echo "test-setup: actionlint could not be installed; npm run lint will fail" >&2
+# actionlint (npm run lint) and act (tests/pipeline): without them those fail (they never skip).
+bash "$root/scripts/ensure-go-tools.sh" || echo "test-setup: actionlint/act could not be installed; the lint and pipeline tests will fail" >&2
 if bash "$root/scripts/ensure-docker.sh" && bash "$root/scripts/build-images.sh"; then
   exit 0
 fi

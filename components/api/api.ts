@@ -4,7 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ApiRuntime } from "../gates";
 import { hardening, hostCommand, LABELS, labels, limits, logOptions, NOTHING_ARGV } from "../shared";
-import { replicaWatchArgv, SECRET_DIR, SECRET_FILES, secretFilesStdin, secretFilesWriteArgv, secretKeyWriterImage } from "./commands";
+import {
+  replicaWatchArgv,
+  SECRET_DIR,
+  SECRET_FILES,
+  secretFilesStdin,
+  secretFilesWriteArgv,
+  secretKeyWriterImage,
+  secretsDigest,
+} from "./commands";
 import { ApiArgs, apiEnv, apiHealthcheck, imageAndMigration } from "./release";
 
 /**
@@ -54,6 +62,11 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
     ({ image: this.image, migration: this.migration } = imageAndMigration(name, args, this));
     this.secretKeyVolume = new docker.Volume(`${name}-secret-key`, { labels: labels(args.stack, "api-secret") }, { parent: this });
     const writerImage = secretKeyWriterImage(s.user, this.image.imageId, args.stableImage);
+    const secretFiles = pulumi.secret(
+      pulumi
+        .all([args.secretKey, args.databaseUrl, args.redisUrl])
+        .apply(([key, db, redis]) => secretFilesStdin({ SECRET_KEY: key, DATABASE_URL: db, REDIS_URL: redis })),
+    );
     this.secretKeyWrite = hostCommand(
       `${name}-secret-key-write`,
       {
@@ -61,11 +74,7 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
           .all([writerImage, this.secretKeyVolume.name])
           .apply(([image, volume]) => secretFilesWriteArgv({ image, volume, stack: args.stack, user: s.user })),
         dockerHost: args.dockerHost,
-        stdin: pulumi.secret(
-          pulumi
-            .all([args.secretKey, args.databaseUrl, args.redisUrl])
-            .apply(([key, db, redis]) => secretFilesStdin({ SECRET_KEY: key, DATABASE_URL: db, REDIS_URL: redis })),
-        ),
+        stdin: secretFiles,
         // New secrets or a new volume are written again; a new image is not (the volume keeps them).
         triggers: [this.secretKeyVolume.name, args.secretKey, args.databaseUrl, args.redisUrl],
       },
@@ -105,7 +114,12 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
             stopSignal: "SIGTERM",
             stopTimeout: s.destroyGraceSeconds,
             destroyGraceSeconds: s.destroyGraceSeconds,
-            labels: [...labels(args.stack, "api"), { label: LABELS.version, value: args.version }],
+            // A rotated secret rolls the replicas (labels replace, new first): each reads its files once, at start.
+            labels: [
+              ...labels(args.stack, "api"),
+              { label: LABELS.version, value: args.version },
+              { label: LABELS.secrets, value: pulumi.unsecret(secretFiles.apply(secretsDigest)) },
+            ],
             ...limits(s),
             ...hardening(),
             ...logOptions(args.logging),

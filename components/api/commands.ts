@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 // What the API part runs, as argument lists: the migration, the key writer, the replica
 // watch, the swarm check and the replicas' Docker HEALTHCHECK.
 import * as pulumi from "@pulumi/pulumi";
@@ -57,6 +59,15 @@ export const SECRET_FILES = {
 } as const;
 
 const SECRET_FILE_NAMES = Object.values(SECRET_FILES).map((f) => f.slice(SECRET_DIR.length + 1));
+
+/**
+ * A digest of the secret files' contents, for a replica label: 16 hex of a SHA-256,
+ * which says whether the secrets changed and nothing about them (each is a long random
+ * value).
+ */
+export function secretsDigest(stdin: string): string {
+  return createHash("sha256").update(stdin).digest("hex").slice(0, 16);
+}
 
 /**
  * What the secrets writer reads on stdin: one `name value` line per file in SECRET_FILES.

@@ -84,6 +84,8 @@ export function databaseRolesSql(a: { database: string; roles: DatabaseRoles; ow
     `ALTER ROLE "${app}" RESET ALL;`,
     `REVOKE ALL ON DATABASE "${a.database}" FROM PUBLIC;`,
     `GRANT CONNECT ON DATABASE "${a.database}" TO "${owner}", "${app}";`,
+    // The cluster's other databases are the admin's alone: the roles reach only theirs.
+    "REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC;",
     "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
     `GRANT USAGE, CREATE ON SCHEMA public TO "${owner}";`,
     `GRANT USAGE ON SCHEMA public TO "${app}";`,

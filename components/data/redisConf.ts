@@ -1,6 +1,6 @@
 // Renders redis.conf. The result contains the passwords: callers keep it a Pulumi secret.
 
-/** The API's Redis user: data commands only (no CONFIG, MODULE, DEBUG, FLUSHALL, KEYS, ...). */
+/** The API's Redis user: data commands only (no CONFIG, MODULE, DEBUG, FLUSHALL, KEYS, EVAL, PUBLISH, ...). */
 export const REDIS_APP_USER = "app";
 
 export interface RedisConfArgs {
@@ -18,9 +18,13 @@ export function renderRedisConf(a: RedisConfArgs): string {
     "port 6379",
     "protected-mode yes",
     `requirepass ${a.password}`,
-    // ACL categories: @admin holds CONFIG, MODULE, DEBUG, SHUTDOWN, ACL, ...; @dangerous
-    // also FLUSHALL, KEYS, MIGRATE, RESTORE, CLIENT, INFO. The app needs neither.
-    `user ${REDIS_APP_USER} on >${a.appPassword} ~* &* +@all -@admin -@dangerous`,
+    // An allow list of ACL categories: connection (AUTH, HELLO, PING), data reads and
+    // writes, key expiry and MULTI/EXEC. Then out again whatever of those is @admin
+    // (CONFIG, MODULE, DEBUG, SHUTDOWN, ACL, ...) or @dangerous (FLUSHALL, KEYS, MIGRATE,
+    // RESTORE, CLIENT KILL, INFO). Nothing of @scripting (EVAL runs Lua, whose sandbox
+    // has been escaped before: CVE-2022-0543 on Debian's builds) and no pub/sub channel
+    // (resetchannels).
+    `user ${REDIS_APP_USER} on >${a.appPassword} ~* resetchannels -@all +@connection +@read +@write +@keyspace +@transaction -@admin -@dangerous`,
     `maxmemory ${a.maxmemoryMb}mb`,
     `maxmemory-policy ${a.maxmemoryPolicy}`,
     `appendonly ${a.appendonly ? "yes" : "no"}`,

@@ -12,6 +12,12 @@ const LABELS = Object.freeze({
   role: "taskflow.role",
   /** The release an API replica or task runs. */
   version: "taskflow.version",
+  /**
+   * A digest of the secrets an API replica reads (its connection strings, its key): a
+   * rotated password changes it, which replaces every replica, new ones first, because a
+   * replica reads its secret files only when it starts.
+   */
+  secrets: "taskflow.secrets",
   /** Created by the program (not by hand). */
   managedBy: "taskflow.managed-by",
 });

@@ -36,9 +36,6 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
   afterAll(() => removeStack(stack), 120_000);
 
   // Runs in a replica, as the app would: connects with the credentials the app is given
-  // (its *_FILE settings, or DATABASE_URL when set instead) and tries what an attacker who
-  // owns the app would try. Prints one "<what>: allowed" or "<what>: refused: <why>" line each.
-  // Runs in a replica, as the app would: connects with the credentials the app is given
   // (its *_FILE settings, or DATABASE_URL/REDIS_URL when set instead) and tries what an
   // attacker who owns the app would try, those named on its command line. Prints one
   // "<what>: allowed" or "<what>: refused: <why>" line each.
@@ -60,7 +57,12 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     "    'config set': lambda: r.execute_command('CONFIG', 'SET', 'maxmemory', '1gb'),",
     "    'module list': lambda: r.execute_command('MODULE', 'LIST'),",
     "    'flushall': lambda: r.execute_command('FLUSHALL'),",
+    "    'eval': lambda: r.execute_command('EVAL', 'return 1', '0'),",
+    "    'publish': lambda: r.execute_command('PUBLISH', 'channel', 'x'),",
+    "    'keys': lambda: r.execute_command('KEYS', '*'),",
+    "    'set, get, expire': lambda: (r.set('lp-check', 'v', ex=5), r.get('lp-check'), r.pipeline().incr('lp-n').expire('lp-n', 5).execute()),",
     "    'ping': lambda: r.execute_command('PING'),",
+    "    'other database': lambda: psycopg2.connect(_read(os.environ, 'DATABASE_URL').replace('+psycopg2', '').rsplit('/', 1)[0] + '/postgres').close(),",
     "}",
     "for label in sys.argv[1:]:",
     "    try:",
@@ -90,7 +92,12 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
         "config set",
         "module list",
         "flushall",
+        "eval",
+        "publish",
+        "keys",
+        "set, get, expire",
         "ping",
+        "other database",
       ]);
       expect(app["copy to program"]).toMatch(
         /^refused: must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program/,
@@ -103,14 +110,19 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
       expect(app["config set"]).toMatch(/^refused: this user has no permissions to run the 'config\|set' command/);
       expect(app["module list"]).toMatch(/^refused: this user has no permissions to run the 'module\|list' command/);
       expect(app["flushall"]).toMatch(/^refused: this user has no permissions to run the 'flushall' command/);
+      expect(app.eval).toMatch(/^refused: this user has no permissions to run the 'eval' command/);
+      expect(app.publish).toMatch(/^refused: this user has no permissions to access one of the channels/);
+      expect(app.keys).toMatch(/^refused: this user has no permissions to run the 'keys' command/);
+      expect(app["set, get, expire"]).toBe("allowed");
       expect(app.ping).toBe("allowed");
+      expect(app["other database"]).toMatch(/^refused: .*permission denied for database "postgres"/);
       // The same probe with the admin's credentials (what the API had before the roles)
       // finds the harmless doors open: it can tell a refusal from an allowance.
       const [pg] = containers(stack, "postgres");
       const [cache] = containers(stack, "redis");
       const admin = attempts(
         replica,
-        ["copy to program", "module list"],
+        ["copy to program", "module list", "eval", "other database"],
         [
           "-e",
           "DATABASE_URL_FILE=",
@@ -122,7 +134,7 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
           `REDIS_URL=redis://:${docker("exec", cache, "cat", "/run/secrets/redis-password")}@redis:6379/0`,
         ],
       );
-      expect(admin).toEqual({ "copy to program": "allowed", "module list": "allowed" });
+      expect(admin).toEqual({ "copy to program": "allowed", "module list": "allowed", eval: "allowed", "other database": "allowed" });
     } finally {
       psql("DELETE FROM tasks WHERE title = 'least privilege check'");
     }

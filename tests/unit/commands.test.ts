@@ -202,6 +202,8 @@ describe("renderRedisConf", () => {
   });
 
   it("gives the API its own user, without the admin and dangerous commands (CONFIG, MODULE, FLUSHALL, ...)", () => {
-    expect(conf.split("\n")).toContain(`user ${REDIS_APP_USER} on >a ~* &* +@all -@admin -@dangerous`);
+    expect(conf.split("\n")).toContain(
+      `user ${REDIS_APP_USER} on >a ~* resetchannels -@all +@connection +@read +@write +@keyspace +@transaction -@admin -@dangerous`,
+    );
   });
 });

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
+import { secretsDigest } from "../../components/api/commands";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { dockerCpus } from "../../config/dockerCpus";
 import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
@@ -260,6 +261,19 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     for (const v of ["taskflow-postgres-volume", "taskflow-postgres-backups", "taskflow-redis-volume"]) {
       expect(find(run, T.volume, v).protect).toBe(stack === "production");
     }
+  });
+
+  it("labels every replica with a digest of the secrets it reads, so a rotated password rolls the replicas", () => {
+    const write = command("taskflow-api-secret-key-write");
+    const stdin = write.inputs.stdin as string;
+    const digests = replicas().map((r) => r.inputs.labels.find((l: { label: string }) => l.label === "taskflow.secrets")?.value);
+    expect(new Set(digests)).toEqual(new Set([secretsDigest(stdin)]));
+    expect(digests[0]).toMatch(/^[0-9a-f]{16}$/);
+    // Labels force a replacement, and replicas are replaced new first.
+    expect(REPLICA_REPLACE_ON_CHANGES).toContain("labels");
+    // Another password, another digest; the digest shows nothing of the secret.
+    expect(secretsDigest(stdin.replace(/pw[0-9a-f]{30}/, "pw" + "0".repeat(30)))).not.toBe(digests[0]);
+    expect(stdin).not.toContain(digests[0]);
   });
 
   it("gives the API its deploy contract: SECRET_KEY and its connections as 0400 files on a read-only volume, TASKFLOW_ENV and a graceful timeout below the stop timeout", () => {

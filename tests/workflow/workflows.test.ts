@@ -147,7 +147,7 @@ describe("pull-request.yml", () => {
 
   it("builds the image tagged with the commit SHA and fails on CRITICAL or HIGH findings", () => {
     const image = wf.jobs.image;
-    expect((image as any).env.IMAGE).toBe("ghcr.io/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}");
+    expect((image as any).env.IMAGE).toBe("${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}");
     const scan = usesOf(image, "aquasecurity/trivy-action")[0];
     expect(scan.with).toMatchObject({ severity: "CRITICAL,HIGH", "exit-code": "1" });
     expect(image.permissions).toEqual({ contents: "read" });
@@ -234,7 +234,7 @@ describe("preview-environments.yml", () => {
     const at = (x: string) => order.findIndex((o) => o?.includes(x));
     // The pull requests' own package, never the release package taskflow-api.
     expect(job("deploy").env?.IMAGE).toBe(
-      "ghcr.io/${{ github.repository_owner }}/taskflow-api-pr:${{ github.event.pull_request.head.sha }}",
+      "${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api-pr:${{ github.event.pull_request.head.sha }}",
     );
     expect(at("docker build")).toBeLessThan(at("aquasecurity/trivy-action"));
     expect(at("refuse a new preview beyond the cap")).toBeLessThan(at("npm run -s preview-stack"));
@@ -285,7 +285,7 @@ describe("deploy.yml", () => {
 
   it("builds, scans and pushes the SHA-tagged image once with the release token, and passes on its digest", () => {
     const image = wf.jobs.image;
-    expect((image as any).env.IMAGE).toBe("ghcr.io/${{ github.repository_owner }}/taskflow-api:${{ github.sha }}");
+    expect((image as any).env.IMAGE).toBe("${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.sha }}");
     // The repository's own token only reads the release package; the push uses a main-only secret.
     expect(image.permissions).toEqual({ contents: "read" });
     expect(image.environment).toBe("staging");

@@ -1,0 +1,146 @@
+// Runs a job of a workflow file, unchanged, with act (github.com/nektos/act, installed
+// into .tools/bin by scripts/ensure-go-tools.sh) directly on this host (`-P
+// ubuntu-24.04=-self-hosted`: no runner image). Every third-party action the workflows
+// pin is mapped to its stand-in under tests/pipeline/actions (--local-repository); an
+// action without one fails the run before any step. The repository is a clone of the
+// commit under test (HEAD: commit a change before running these tests) with a bare remote
+// beside it, which the checkout stand-in clones.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { ROOT } from "../../config/stackFile";
+import { WORKFLOW_DIR, workflowFiles } from "../workflow/parse";
+
+export const ACT = path.join(ROOT, ".tools", "bin", "act");
+const ACTIONS = path.join(__dirname, "actions");
+
+/** Each pinned third-party action and its stand-in folder. */
+const STAND_INS: Record<string, string> = {
+  "actions/checkout": "checkout",
+  "actions/setup-node": "setup-node",
+  "aquasecurity/trivy-action": "trivy",
+  "docker/login-action": "docker-login",
+  "pulumi/actions": "pulumi",
+};
+
+/** `owner/repo@sha=folder` for every pinned action of the workflows that has a stand-in. */
+export function localRepositories(): { maps: string[]; missing: string[] } {
+  const pinned = new Set(
+    workflowFiles().flatMap((f) =>
+      [...readFileSync(path.join(WORKFLOW_DIR, f), "utf8").matchAll(/uses: ([\w.-]+\/[\w.-]+@[0-9a-f]{40})/g)].map((m) => m[1]),
+    ),
+  );
+  const maps: string[] = [];
+  const missing: string[] = [];
+  for (const ref of pinned) {
+    const name = ref.split("@")[0];
+    if (STAND_INS[name]) maps.push(`${ref}=${path.join(ACTIONS, STAND_INS[name])}`);
+    else missing.push(ref);
+  }
+  return { maps, missing };
+}
+
+export interface Repo {
+  dir: string;
+  /** The bare remote the checkout stand-in clones from. */
+  remote: string;
+  /** The work clone act runs in (its HEAD is the commit under test). */
+  work: string;
+}
+
+const git = (cwd: string, ...args: string[]) => {
+  const r = spawnSync("git", ["-c", "user.name=pipeline-test", "-c", "user.email=pipeline@test.invalid", ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+
+/** A bare remote holding this repository's HEAD as main, and a clone of it to run act in. */
+export function makeRepo(): Repo {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "pipeline-"));
+  const remote = path.join(dir, "origin.git");
+  git(dir, "clone", "-q", "--bare", "--no-local", ROOT, remote);
+  git(remote, "symbolic-ref", "HEAD", "refs/heads/main");
+  const head = git(ROOT, "rev-parse", "HEAD");
+  git(remote, "update-ref", "refs/heads/main", head);
+  const work = path.join(dir, "work");
+  git(dir, "clone", "-q", "--branch", "main", remote, work);
+  return { dir, remote, work };
+}
+
+/** Commits `files` (path -> content) in the work clone and pushes them to the remote's `branch`. */
+export function commitAndPush(repo: Repo, files: Record<string, string>, message: string, branch = "main"): string {
+  for (const [file, content] of Object.entries(files)) writeFileSync(path.join(repo.work, file), content);
+  git(repo.work, "add", "--", ...Object.keys(files));
+  git(repo.work, "commit", "-q", "-m", message);
+  git(repo.work, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
+  return git(repo.work, "rev-parse", "HEAD");
+}
+
+export interface ActRun {
+  status: number | null;
+  log: string;
+  seconds: number;
+}
+
+export interface ActOptions {
+  event: "push" | "pull_request" | "schedule" | "workflow_dispatch";
+  payload: Record<string, unknown>;
+  workflow: string;
+  job: string;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  /** Environment every step sees (act's --env). */
+  env?: Record<string, string>;
+  timeoutSeconds?: number;
+}
+
+/** Runs one job (and the jobs it needs) of a workflow in `repo.work`; never throws on a failed job. */
+export function runAct(repo: Repo, o: ActOptions): ActRun {
+  const { maps, missing } = localRepositories();
+  const scratch = mkdtempSync(path.join(repo.dir, "act-"));
+  const home = path.join(scratch, "home");
+  mkdirSync(home);
+  const event = path.join(scratch, "event.json");
+  writeFileSync(event, JSON.stringify(o.payload));
+  const kv = (file: string, values: Record<string, string>) => {
+    writeFileSync(
+      path.join(scratch, file),
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+    );
+    return path.join(scratch, file);
+  };
+  const args = [
+    o.event,
+    "-e", event,
+    "-W", path.join(".github/workflows", o.workflow),
+    "-j", o.job,
+    "-P", "ubuntu-24.04=-self-hosted",
+    "--no-skip-checkout",
+    "--action-cache-path", path.join(scratch, "cache"),
+    "--secret-file", kv("secrets.env", o.secrets ?? {}),
+    "--var-file", kv("vars.env", o.vars ?? {}),
+    "--env", `TASKFLOW_PIPELINE_REMOTE=${repo.remote}`,
+    "--env", "GITHUB_REPOSITORY=taskflow/taskflow",
+    ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    ...maps.flatMap((m) => ["--local-repository", m]),
+  ]; // prettier-ignore
+  const started = Date.now();
+  // HOME is the run's own: a step that writes ~/.ssh or ~/.docker writes there.
+  const run = spawnSync(ACT, args, {
+    cwd: repo.work,
+    encoding: "utf8",
+    // npm's cache stays the machine's, so each job's `npm ci` installs from it.
+    env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, ".cache"), npm_config_cache: path.join(os.homedir(), ".npm") },
+    timeout: (o.timeoutSeconds ?? 600) * 1000,
+    maxBuffer: 64 << 20,
+  });
+  const log = `${run.stdout ?? ""}${run.stderr ?? ""}${missing.length ? `\n(no stand-in for ${missing.join(", ")})` : ""}`;
+  return { status: run.status, log, seconds: (Date.now() - started) / 1000 };
+}
