@@ -99,6 +99,17 @@ export interface ActOptions {
   timeoutSeconds?: number;
 }
 
+/**
+ * The environment act and its host steps get: this process's, without what npm set for
+ * the command that started the tests (npm_*: a step's own `npm ci` would read them as its
+ * options), with the run's own HOME, and npm's cache kept the machine's so that each
+ * job's `npm ci` installs from it.
+ */
+function runnerEnv(home: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return { ...env, HOME: home, XDG_CACHE_HOME: path.join(home, ".cache"), npm_config_cache: path.join(os.homedir(), ".npm") };
+}
+
 /** Runs one job (and the jobs it needs) of a workflow in `repo.work`; never throws on a failed job. */
 export function runAct(repo: Repo, o: ActOptions): ActRun {
   const { maps, missing } = localRepositories();
@@ -136,11 +147,13 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
   const run = spawnSync(ACT, args, {
     cwd: repo.work,
     encoding: "utf8",
-    // npm's cache stays the machine's, so each job's `npm ci` installs from it.
-    env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, ".cache"), npm_config_cache: path.join(os.homedir(), ".npm") },
+    env: runnerEnv(home),
     timeout: (o.timeoutSeconds ?? 600) * 1000,
     maxBuffer: 64 << 20,
   });
   const log = `${run.stdout ?? ""}${run.stderr ?? ""}${missing.length ? `\n(no stand-in for ${missing.join(", ")})` : ""}`;
+  // TASKFLOW_PIPELINE_LOGS=<dir>: keep each run's whole log there, to read a failure.
+  if (process.env.TASKFLOW_PIPELINE_LOGS)
+    writeFileSync(path.join(process.env.TASKFLOW_PIPELINE_LOGS, `${o.workflow}-${o.job}-${started}.log`), log);
   return { status: run.status, log, seconds: (Date.now() - started) / 1000 };
 }

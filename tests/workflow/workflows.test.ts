@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
@@ -38,6 +39,19 @@ describe("every workflow", () => {
         expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
       }
     }
+  });
+
+  it("runs `npm ci` only where a lock file is committed (npm ci refuses to run without one)", () => {
+    const tracked = execFileSync("git", ["ls-files"], { cwd: path.resolve(__dirname, "../.."), encoding: "utf8" }).split("\n");
+    const dirs = new Set(
+      allJobs().flatMap(({ job }) =>
+        steps(job)
+          .filter((s) => /^npm ci\b/.test(s.run ?? ""))
+          .map((s) => String((s as { "working-directory"?: string })["working-directory"] ?? ".")),
+      ),
+    );
+    expect([...dirs].sort()).toEqual([".", "policies"]);
+    for (const dir of dirs) expect(tracked, dir).toContain(path.posix.join(dir, "package-lock.json"));
   });
 
   it("never leaves a token on disk after checkout (persist-credentials: false everywhere)", () => {
@@ -147,7 +161,9 @@ describe("pull-request.yml", () => {
 
   it("builds the image tagged with the commit SHA and fails on CRITICAL or HIGH findings", () => {
     const image = wf.jobs.image;
-    expect((image as any).env.IMAGE).toBe("${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}");
+    expect((image as any).env.IMAGE).toBe(
+      "${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.event.pull_request.head.sha }}",
+    );
     const scan = usesOf(image, "aquasecurity/trivy-action")[0];
     expect(scan.with).toMatchObject({ severity: "CRITICAL,HIGH", "exit-code": "1" });
     expect(image.permissions).toEqual({ contents: "read" });
@@ -285,7 +301,9 @@ describe("deploy.yml", () => {
 
   it("builds, scans and pushes the SHA-tagged image once with the release token, and passes on its digest", () => {
     const image = wf.jobs.image;
-    expect((image as any).env.IMAGE).toBe("${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.sha }}");
+    expect((image as any).env.IMAGE).toBe(
+      "${{ vars.REGISTRY || 'ghcr.io' }}/${{ github.repository_owner }}/taskflow-api:${{ github.sha }}",
+    );
     // The repository's own token only reads the release package; the push uses a main-only secret.
     expect(image.permissions).toEqual({ contents: "read" });
     expect(image.environment).toBe("staging");
