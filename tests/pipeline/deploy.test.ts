@@ -38,8 +38,10 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging, 
       if (!existsSync(file)) throw new Error(`${what} is missing (${file}): npm test's pretest installs it`);
     repo = makeRepo();
     registry = await startRegistry(repo.dir, await freePort());
-    // The data stores and the gateway by digest from the registry, as staging requires.
+    // Every image by digest from the registry, as staging requires (the API's is what the
+    // file names before this deploy: same repository, so the bot's commit changes its tag only).
     const images = {
+      image: pushByDigest("taskflow-api:v1", `${registry.address}/taskflow/taskflow-api:1.0.0`),
       "gateway.image": pushByDigest("taskflow-caddy:2.6", `${registry.address}/taskflow/taskflow-gateway:2.6`),
       "postgres.image": pushByDigest("taskflow-postgres:15", `${registry.address}/taskflow/taskflow-postgres:15`),
       "redis.image": pushByDigest("taskflow-redis:7", `${registry.address}/taskflow/taskflow-redis:7`),
