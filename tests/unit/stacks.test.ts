@@ -266,7 +266,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   it("labels every replica with a digest of the secrets it reads, so a rotated password rolls the replicas", () => {
     const write = command("taskflow-api-secret-key-write");
     const stdin = write.inputs.stdin as string;
-    const digests = replicas().map((r) => r.inputs.labels.find((l: { label: string }) => l.label === "taskflow.secrets")?.value);
+    const digests = replicas().map((r) => r.inputs.labels.find((l: { label: string }) => l.label === "taskflow.rotation")?.value);
     expect(new Set(digests)).toEqual(new Set([secretsDigest(stdin)]));
     expect(digests[0]).toMatch(/^[0-9a-f]{16}$/);
     // Labels force a replacement, and replicas are replaced new first.
