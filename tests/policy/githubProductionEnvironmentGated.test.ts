@@ -37,30 +37,20 @@ describe("github-production-environment-gated", () => {
   ])("refuses %j", async (props, message) => {
     expect(await violations(githubProductionEnvironmentGated, env(props))).toEqual([message]);
   });
-  it("holds production-preview to the same gate: its token decrypts production's config", async () => {
-    expect(await violations(githubProductionEnvironmentGated, env({ environment: "production-preview" }))).toEqual([]);
+  it.each([
+    ["production-preview", "The production-preview environment (it decrypts production)"],
+    ["github-settings", "The github-settings environment (it holds every environment's secrets)"],
+  ])("holds %s to the same gate: its secrets reach production", async (environment, subject) => {
+    expect(await violations(githubProductionEnvironmentGated, env({ environment }))).toEqual([]);
     expect(
       await violations(
         githubProductionEnvironmentGated,
-        env({ environment: "production-preview", reviewers: [], preventSelfReview: false, canAdminsBypass: true }),
+        env({ environment, reviewers: [], preventSelfReview: false, canAdminsBypass: true }),
       ),
     ).toEqual([
-      "The production-preview environment (it decrypts production) has no required reviewer. Add at least one user or team to reviewers.",
-      "The production-preview environment (it decrypts production) lets the author approve their own deploy. Set preventSelfReview: true.",
-      "The production-preview environment (it decrypts production) lets admins bypass its protection rules. Set canAdminsBypass: false.",
-    ]);
-  });
-  it("holds github-settings to the same gate: it holds every environment's secrets and GitHub admin rights", async () => {
-    expect(await violations(githubProductionEnvironmentGated, env({ environment: "github-settings" }))).toEqual([]);
-    expect(
-      await violations(
-        githubProductionEnvironmentGated,
-        env({ environment: "github-settings", reviewers: [], preventSelfReview: false, canAdminsBypass: true }),
-      ),
-    ).toEqual([
-      "The github-settings environment (it holds every environment's secrets) has no required reviewer. Add at least one user or team to reviewers.",
-      "The github-settings environment (it holds every environment's secrets) lets the author approve their own deploy. Set preventSelfReview: true.",
-      "The github-settings environment (it holds every environment's secrets) lets admins bypass its protection rules. Set canAdminsBypass: false.",
+      `${subject} has no required reviewer. Add at least one user or team to reviewers.`,
+      `${subject} lets the author approve their own deploy. Set preventSelfReview: true.`,
+      `${subject} lets admins bypass its protection rules. Set canAdminsBypass: false.`,
     ]);
   });
   it("leaves staging alone", async () => {
