@@ -1,9 +1,10 @@
 // The config of the GitHub side of the release path (environments, their protection
 // rules, secrets and variables, rulesets on main): project github/, stack `release`
 // (github/Pulumi.release.yaml). It is a project of its own, applied only from main
-// behind the reviewed `github-settings` environment, so that no token a runtime stack's job holds (staging, production, the
-// opt-in production preview) can decrypt the release path's secrets: production's Pulumi
-// token, SSH key and bot token live here, not in Pulumi.production.yaml.
+// behind the reviewed `github-settings` environment, so that no token a runtime stack's
+// job holds (staging, production, the opt-in production preview) can decrypt the release
+// path's secrets: production's Pulumi token, SSH key and bot token live here, not in
+// Pulumi.production.yaml.
 import { z } from "zod";
 
 import { intBetween } from "./fields";

@@ -95,7 +95,7 @@ function parseWith<S extends z.ZodType>(
   for (const key of SECRET_ONLY_KEYS) {
     if (raw[key] !== undefined && !secret.has(key)) {
       problems.push(
-        `${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --cwd github -s release --secret --path 'taskflow:${key}.<environment>.<NAME>' <value>\``,
+        `${keyName([key])}: got a plain value (not shown); expected a secret: set it with \`pulumi config set --cwd ${GITHUB_PROJECT_DIR} -s ${GITHUB_STACK} --secret --path '${NAMESPACE}:${key}.<environment>.<NAME>' <value>\``,
       );
     }
   }

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-
 // What the API part runs, as argument lists: the migration, the key writer, the replica
 // watch, the swarm check and the replicas' Docker HEALTHCHECK.
+import { createHash } from "node:crypto";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import { HTTP_PROBE_PY } from "../gates";
@@ -58,7 +58,9 @@ export const SECRET_FILES = {
   SECRET_KEY: SECRET_KEY_FILE,
 } as const;
 
-const SECRET_FILE_NAMES = Object.values(SECRET_FILES).map((f) => f.slice(SECRET_DIR.length + 1));
+/** A secret file's name in SECRET_DIR: what the writer's stdin names and its script accepts. */
+const secretFileName = (k: keyof typeof SECRET_FILES) => SECRET_FILES[k].slice(SECRET_DIR.length + 1);
+const SECRET_FILE_NAMES = (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FILES)[]).map(secretFileName);
 
 /**
  * A digest of the secret files' contents, for a replica label: 16 hex of a SHA-256,
@@ -77,7 +79,7 @@ export function secretFilesStdin(values: Record<keyof typeof SECRET_FILES, strin
   return (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FILES)[])
     .map((k) => {
       if (!/^\S+$/.test(values[k])) throw new Error(`secretFilesStdin: ${k} must be one word`);
-      return `${SECRET_FILES[k].slice(SECRET_DIR.length + 1)} ${values[k]}\n`;
+      return `${secretFileName(k)} ${values[k]}\n`;
     })
     .join("");
 }

@@ -50,7 +50,8 @@ export interface Repo {
   work: string;
 }
 
-const git = (cwd: string, ...args: string[]) => {
+/** git in `cwd` as the pipeline tests' own committer; throws with git's message on failure. */
+export const git = (cwd: string, ...args: string[]) => {
   const r = spawnSync("git", ["-c", "user.name=pipeline-test", "-c", "user.email=pipeline@test.invalid", ...args], {
     cwd,
     encoding: "utf8",

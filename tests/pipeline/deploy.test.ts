@@ -3,20 +3,18 @@
 // registry (on 127.0.0.1); staging deploys that digest through the project's engine
 // (the pulumi/actions stand-in: the rehearsal) and is smoke-tested; then the deploy bot
 // commits what runs to main on the git remote, and that commit passes the bot check.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { stackFileConfigAt, withSetting, writeStackFile } from "../../config/stackFile";
+import { ROOT, stackFileConfigAt, withSetting, writeStackFile } from "../../config/stackFile";
 import { freePort, get, removeLabeled } from "../../rehearsal/client";
 import { requireDocker, skipRehearsal } from "../rehearsal/preflight";
-import { ACT, ActRun, commitAndPush, makeRepo, Repo, runAct } from "./act";
+import { ACT, ActRun, commitAndPush, git, makeRepo, Repo, runAct } from "./act";
 import { pushByDigest, Registry, REGISTRY_BINARY, startRegistry } from "./registry";
 
-const ROOT = path.resolve(__dirname, "../..");
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
 // The stack the workflow deploys is named staging: its Docker objects carry that label.
 const STACK = "staging";
 

@@ -1,16 +1,15 @@
 // pull-request.yml's `image` job, run unchanged by act on this host: it builds the
 // pull request's commit as taskflow-api:<sha> with that SHA as the version the gates
 // expect, and the scan step (Trivy's stand-in) blocks an image with a CRITICAL finding.
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { docker } from "../../rehearsal/client";
 import { requireDocker, skipRehearsal } from "../rehearsal/preflight";
 import { ACT, ActRun, commitAndPush, localRepositories, makeRepo, Repo, runAct } from "./act";
 
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 const imageOf = (sha: string) => `ghcr.io/taskflow/taskflow-api:${sha}`;
 
 /** The pull_request event GitHub sends for `sha` (only what the workflow reads). */
@@ -49,7 +48,7 @@ describe.skipIf(skipRehearsal)("pull-request.yml image job, run by act", () => {
   }, 900_000);
 
   afterAll(() => {
-    for (const image of built) execFileSync("docker", ["rmi", "-f", image], { stdio: "ignore" });
+    for (const image of built) docker("rmi", "-f", image);
     if (repo) rmSync(repo.dir, { recursive: true, force: true });
   });
 

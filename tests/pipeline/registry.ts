@@ -1,9 +1,11 @@
 // A local image registry for the pipeline tests: Debian's docker-registry (the
 // distribution project's registry) on 127.0.0.1, its storage in the test's folder. Docker
 // talks plain HTTP to a registry on 127.0.0.0/8 without further set-up.
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+
+import { docker } from "../../rehearsal/client";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
 
@@ -43,11 +45,9 @@ export async function startRegistry(dir: string, port: number): Promise<Registry
 
 /** Pushes a local image under `name` to the registry; returns `name@sha256:…` as Docker reports it. */
 export function pushByDigest(image: string, name: string): string {
-  execFileSync("docker", ["tag", image, name]);
-  execFileSync("docker", ["push", "-q", name], { stdio: "ignore" });
-  const digests: string[] = JSON.parse(
-    execFileSync("docker", ["image", "inspect", "--format", "{{json .RepoDigests}}", name], { encoding: "utf8" }),
-  );
+  docker("tag", image, name);
+  docker("push", "-q", name);
+  const digests: string[] = JSON.parse(docker("image", "inspect", "--format", "{{json .RepoDigests}}", name));
   const repo = name.slice(0, name.lastIndexOf(":"));
   const digest = digests.find((d) => d.startsWith(`${repo}@`));
   if (!digest) throw new Error(`no digest for ${name} after the push (${digests.join(", ")})`);
