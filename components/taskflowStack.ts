@@ -74,6 +74,7 @@ export class TaskflowStack extends pulumi.ComponentResource {
         logging: c.logging,
         internalNetwork: networks.internal.name,
         protectData: c.protectData,
+        dockerHost,
       },
       { parent: this },
     );

@@ -72,6 +72,16 @@ export const userSpec = () => {
   return z.string({ error }).refine((u) => rootUserProblem(u) === undefined, { error });
 };
 
+/**
+ * A non-root uid[:gid] in numbers: the services the program uploads files into and gives
+ * a read-only root filesystem with tmpfs mounts (Postgres, Redis, the gateway) need the
+ * ids themselves, because file owners and tmpfs `uid=` take numbers, not names.
+ */
+export const numericUserSpec = () => {
+  const error = "a non-root uid[:gid] in numbers from 1 to 2147483646, e.g. 999:999 (a name cannot own uploaded files or tmpfs mounts)";
+  return z.string({ error }).refine((u) => /^\d{1,10}(:\d{1,10})?$/.test(u) && rootUserProblem(u) === undefined, { error });
+};
+
 export const sizeWithUnit = () => {
   const error = "a size such as 10m or 1g (a number followed by k, m or g)";
   return z.string({ error }).regex(/^[1-9]\d*[kmg]$/, { error });

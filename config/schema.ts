@@ -17,6 +17,7 @@ import {
   imageRef,
   intBetween,
   isPinnedRef,
+  numericUserSpec,
   pinnedExpectation,
   port,
   sizeWithUnit,
@@ -152,7 +153,7 @@ const gatewaySchema = z.strictObject({
     .default("0.0.0.0")
     .describe("the host address the published ports bind to (`127.0.0.1`: this host only)"),
   listenPort: intBetween(1025, 65535).default(8080).describe("Caddy's HTTP port in the container: above 1024 so it runs without root"),
-  user: userSpec().default("1000:1000").describe("uid:gid Caddy runs as; never root"),
+  user: numericUserSpec().default("1000:1000").describe("uid:gid Caddy runs as; never root"),
   ...limits(256, 0.5, "the gateway"),
   lbTryDurationSeconds: intBetween(1, 60).default(5).describe("how long Caddy retries a request on another replica (`lb_try_duration`)"),
   healthIntervalSeconds: intBetween(1, 60).default(2).describe("interval of the gateway's replica health checks (sent with each cutover)"),
@@ -210,7 +211,7 @@ const postgresSchema = z.strictObject({
       "the database's admin (a superuser, used only inside the container: backups, restores, roles); migrations connect as `<user>_owner` (owns the schema), the API as `<user>_app` (rows only)",
     ),
   passwordLength: intBetween(16, 128).default(32).describe("length of the generated Postgres password"),
-  runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the postgres user of the official image"),
+  runAs: numericUserSpec().default("999:999").describe("uid:gid the server runs as; 999 is the postgres user of the official image"),
   ...limits(1024, 1, "the Postgres container"),
 });
 
@@ -228,7 +229,7 @@ const redisSchema = z.strictObject({
     .describe("Redis's `maxmemory-policy`: what it evicts at `maxmemoryMb`"),
   appendonly: bool().default(true).describe("Redis's append-only file (writes survive a restart)"),
   passwordLength: intBetween(16, 128).default(32).describe("length of the generated Redis password"),
-  runAs: userSpec().default("999:999").describe("uid:gid the server runs as; 999 is the redis user of the official image"),
+  runAs: numericUserSpec().default("999:999").describe("uid:gid the server runs as; 999 is the redis user of the official image"),
   ...limits(
     384,
     0.5,

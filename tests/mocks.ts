@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 
+import { CADDYFILE_ENV } from "../components/gateway/gateway";
 import { settled, startProgram, valueOf } from "../rehearsal/program";
 import { isSecretValue, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../rehearsal/secrets";
 
@@ -149,6 +150,14 @@ export function find(run: ProgramRun, type: string, name: string): Recorded {
   const r = run.resources.find((x) => x.type === type && x.name === name);
   if (!r) throw new Error(`no ${type} named ${name}; registered: ${run.resources.map((x) => x.name).join(", ")}`);
   return r;
+}
+
+/** The Caddyfile a gateway Caddy container starts with (its CADDYFILE_ENV environment value). */
+export function caddyfileOf(caddy: Recorded): string {
+  const prefix = `${CADDYFILE_ENV}=`;
+  const entry = (caddy.inputs.envs as string[]).find((e) => e.startsWith(prefix));
+  if (entry === undefined) throw new Error(`${caddy.name} has no ${CADDYFILE_ENV} in its environment`);
+  return entry.slice(prefix.length);
 }
 
 export function ofType(run: ProgramRun, type: string): Recorded[] {

@@ -43,6 +43,8 @@ export function migrationArgv(a: MigrationArgvArgs): string[] {
     "--user", a.user,
     "--security-opt", "no-new-privileges:true",
     "--cap-drop", "ALL",
+    // Like the replicas (api.readOnlyRootFilesystem): the image's files stay as built.
+    "--read-only", "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
     "--memory", `${a.memoryMb}m`,
     "-e", "DATABASE_URL",
     "-e", "REDIS_URL",

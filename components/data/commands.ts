@@ -3,9 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { IDENTIFIER } from "../../config/fields";
+import { SECRETS_DIR } from "../shared";
 
-/** Where Redis finds its password (uploaded 0400); the health check reads it at check time. */
-export const REDIS_PASSWORD_FILE = "/run/secrets/redis-password";
+/** The admin password file on Redis's secrets volume (redis.ts); the health check reads it at check time. */
+export const REDIS_PASSWORD_FILE_NAME = "redis-password";
+export const REDIS_PASSWORD_FILE = `${SECRETS_DIR}/${REDIS_PASSWORD_FILE_NAME}`;
 
 /** The one backup procedure (backup.sh), shared with scripts/backup.sh, without its comments. */
 export const BACKUP_SCRIPT_FILE = path.join(__dirname, "backup.sh");

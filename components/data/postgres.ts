@@ -3,7 +3,18 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 import { TaskflowConfig } from "../../config";
-import { generatedPassword, hardening, hostCommand, labels, limits, logOptions, seconds, uidOf } from "../shared";
+import {
+  generatedPassword,
+  hardening,
+  hostCommand,
+  labels,
+  limits,
+  logOptions,
+  readOnlyRoot,
+  seconds,
+  secretFilesWriter,
+  SECRETS_DIR,
+} from "../shared";
 import { databaseRoles, databaseRolesArgv, databaseRolesSql, postgresHealthcheckTest } from "./commands";
 import { dataVolume } from "./dataVolume";
 
@@ -20,7 +31,9 @@ export interface PostgresArgs {
 
 /** Network alias the API uses; scoped to the stack's own internal network. */
 export const POSTGRES_HOST = "postgres";
-const PASSWORD_FILE = "/run/secrets/postgres-password";
+/** On the secrets volume, written by the secrets writer (shared/secretFilesWriter.ts). */
+const PASSWORD_FILE_NAME = "postgres-password";
+const PASSWORD_FILE = `${SECRETS_DIR}/${PASSWORD_FILE_NAME}`;
 const DATA_DIR = "/var/lib/postgresql/data";
 const PGDATA = `${DATA_DIR}/pgdata`;
 /** The Backup's dumps: a volume of their own, never the data volume (postgres-image/ creates it 0700). */
@@ -31,6 +44,10 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   public readonly volume: docker.Volume;
   public readonly backupVolume: docker.Volume;
+  /** The admin password file the server reads at its first start (POSTGRES_PASSWORD_FILE). */
+  public readonly secretsVolume: docker.Volume;
+  /** Writes the password file onto secretsVolume before the server starts. */
+  public readonly secretsWrite: command.local.Command;
   public readonly host: pulumi.Output<string>;
   /** Makes the owner and app roles (databaseRolesSql): what the migration needs first. */
   public readonly roles: command.local.Command;
@@ -45,6 +62,23 @@ export class Postgres extends pulumi.ComponentResource {
     this.password = generatedPassword(`${name}-password`, s.passwordLength, this);
     this.volume = dataVolume(`${name}-volume`, args.stack, "postgres-data", args.protectData, this);
     this.backupVolume = dataVolume(`${name}-backups`, args.stack, "postgres-backups", args.protectData, this);
+    // Not a data volume: nothing on it outlives the stack, and a new server writes it again.
+    this.secretsVolume = new docker.Volume(`${name}-secrets`, { labels: labels(args.stack, "postgres-secrets") }, { parent: this });
+    // The server reads the file only when it makes a new cluster (the image's entrypoint),
+    // so a new password needs no new server: the writer just writes it again.
+    this.secretsWrite = secretFilesWriter(
+      `${name}-secrets-write`,
+      {
+        stack: args.stack,
+        role: "postgres-secret-writer",
+        image: s.image,
+        volume: this.secretsVolume.name,
+        owner: s.runAs,
+        dockerHost: args.dockerHost,
+        files: { [PASSWORD_FILE_NAME]: this.password },
+      },
+      { parent: this, dependsOn: [this.secretsVolume] },
+    );
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -52,14 +86,17 @@ export class Postgres extends pulumi.ComponentResource {
         image: s.image,
         user: s.runAs,
         envs: [`POSTGRES_USER=${s.user}`, `POSTGRES_DB=${s.database}`, `POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`, `PGDATA=${PGDATA}`],
-        uploads: [{ file: PASSWORD_FILE, content: this.password, owner: uidOf(s.runAs), permissions: "0400" }],
         // Each volume's root is owned by the postgres uid (copied from the image): the
         // cluster (PGDATA) on one, the Backup's dumps on another, so losing or filling the
         // data volume does not take the dumps with it.
         volumes: [
           { volumeName: this.volume.name, containerPath: DATA_DIR },
           { volumeName: this.backupVolume.name, containerPath: BACKUP_DIR },
+          { volumeName: this.secretsVolume.name, containerPath: SECRETS_DIR, readOnly: true },
         ],
+        // The server writes only its volumes, its socket and lock file (/run/postgresql)
+        // and temp files.
+        ...readOnlyRoot(s.runAs, { "/run/postgresql": 1, "/tmp": 64 }),
         networksAdvanced: [{ name: args.internalNetwork, aliases: [POSTGRES_HOST] }],
         healthcheck: {
           tests: postgresHealthcheckTest(s.user, s.database),
@@ -87,7 +124,9 @@ export class Postgres extends pulumi.ComponentResource {
         parent: this,
         // Two servers on one data directory corrupt it: stop the old before starting the new.
         deleteBeforeReplace: true,
-        dependsOn: [this.volume, this.backupVolume],
+        // The provider cannot change these on a running container (the API's list, api.ts).
+        replaceOnChanges: ["readOnly", "tmpfs"],
+        dependsOn: [this.volume, this.backupVolume, this.secretsWrite],
       },
     );
 
@@ -128,6 +167,8 @@ export class Postgres extends pulumi.ComponentResource {
       container: this.container,
       volume: this.volume,
       backupVolume: this.backupVolume,
+      secretsVolume: this.secretsVolume,
+      secretsWrite: this.secretsWrite,
       host: this.host,
       roles: this.roles,
       databaseUrl: this.databaseUrl,

@@ -2,8 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 import { TaskflowConfig } from "../../config";
-import { hardening, labels, limits, logOptions, seconds, uidOf } from "../shared";
-import { httpsPortSuffix, renderCaddyfile } from "./caddyfile";
+import { hardening, labels, limits, logOptions, readOnlyRoot, seconds } from "../shared";
+import { GATEWAY_RUN_DIR, httpsPortSuffix, renderCaddyfile } from "./caddyfile";
 import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
 
 export interface GatewayArgs {
@@ -19,7 +19,12 @@ export interface GatewayArgs {
   hsts: boolean;
 }
 
-const CADDYFILE = "/etc/caddy/Caddyfile";
+/**
+ * A Caddy's Caddyfile travels in its environment (no secret is in it): its root
+ * filesystem is read-only and a tmpfs takes no upload, so image/gateway-proxy-init
+ * writes it to GATEWAY_RUN_DIR at each start.
+ */
+export const CADDYFILE_ENV = "GATEWAY_CADDYFILE";
 /** The edge runs dnsmasq and a shell loop: small, fixed limits. */
 const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
 /** Both containers' Docker health check timing. */
@@ -82,6 +87,8 @@ export class Gateway extends pulumi.ComponentResource {
         // When the old Caddy closes its listener, connections queued on it move to the new
         // Caddy's listener instead of being reset (Linux ip-sysctl.rst, tcp_migrate_req).
         sysctls: { "net.ipv4.tcp_migrate_req": "1" },
+        // dnsmasq's hosts file, pid and lock files, and bash's temp files.
+        ...readOnlyRoot(s.user, { [GATEWAY_RUN_DIR]: 1, "/tmp": 16 }),
         healthcheck: { tests: GATEWAY_EDGE_HEALTHCHECK_TEST, ...HEALTH_TIMING },
         wait: true,
         waitTimeout: 60,
@@ -94,6 +101,8 @@ export class Gateway extends pulumi.ComponentResource {
         parent: this,
         // A host port cannot be held by two containers: the edge is replaced stop-first.
         deleteBeforeReplace: true,
+        // The provider cannot change these on a running container (the API's list, api.ts).
+        replaceOnChanges: ["readOnly", "tmpfs"],
         // The edge runs only dnsmasq and gateway-upstreams; a new gateway image is for
         // Caddy, and replacing the edge for it would close the port. It reaches the edge
         // when the edge is next replaced (RUNBOOK: "Upgrade the gateway edge").
@@ -109,14 +118,19 @@ export class Gateway extends pulumi.ComponentResource {
       {
         image: s.image,
         user: s.user,
-        // image/gateway-proxy-init: `caddy run` on CADDYFILE, drained on SIGTERM.
+        // image/gateway-proxy-init: `caddy run` on the Caddyfile from CADDYFILE_ENV, drained on SIGTERM.
         command: ["gateway-proxy-init"],
-        envs: ["XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data", `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`],
+        envs: [
+          "XDG_CONFIG_HOME=/config",
+          "XDG_DATA_HOME=/data",
+          `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`,
+          `${CADDYFILE_ENV}=${caddyfile}`,
+        ],
         networkMode: pulumi.interpolate`container:${this.container.id}`,
-        uploads: [{ file: CADDYFILE, content: caddyfile, owner: uidOf(s.user), permissions: "0444" }],
-        ...(this.dataVolume
-          ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] }
-          : { tmpfs: { "/data": "rw,noexec,nosuid,size=16m" } }),
+        // The Caddyfile, the admin and health sockets and the drain flag (GATEWAY_RUN_DIR),
+        // Caddy's autosaved config (/config) and, without a domain, its storage (/data).
+        ...readOnlyRoot(s.user, { [GATEWAY_RUN_DIR]: 1, "/tmp": 16, "/config": 16, ...(this.dataVolume ? {} : { "/data": 16 }) }),
+        ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : {}),
         healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
         wait: true,
         waitTimeout: 60,
@@ -135,7 +149,7 @@ export class Gateway extends pulumi.ComponentResource {
         // replaces containers delete-first by default.
         deleteBeforeReplace: false,
         // The provider cannot change these on a running container; a change must replace it.
-        replaceOnChanges: ["healthcheck", "tmpfs", "stopTimeout"],
+        replaceOnChanges: ["healthcheck", "readOnly", "tmpfs", "stopTimeout"],
         dependsOn: [this.container, ...(this.dataVolume ? [this.dataVolume] : [])],
       },
     );

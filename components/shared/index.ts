@@ -5,3 +5,4 @@ export * from "./generatedPassword";
 export * from "./hostCommand";
 export { labelArgs, LABELS } from "./labels";
 export * from "./networks";
+export * from "./secretFilesWriter";

@@ -13,9 +13,9 @@ const LABELS = Object.freeze({
   /** The release an API replica or task runs. */
   version: "taskflow.version",
   /**
-   * A digest of the secret files an API replica reads (its connection strings, its key):
-   * a rotated password changes it, which replaces every replica, new ones first, because
-   * a replica reads those files only when it starts. (Not named "secret": the policy pack
+   * A digest of the secret files an API replica (its connection strings, its key) or
+   * Redis (redis.conf, its password) reads: a rotated password changes it, which replaces
+   * the container (replicas new ones first), because each reads those files only when it starts. (Not named "secret": the policy pack
    * refuses labels named like one.)
    */
   rotation: "taskflow.rotation",

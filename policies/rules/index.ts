@@ -11,6 +11,7 @@ import { containerNoHostMounts } from "./containerNoHostMounts";
 import { containerNoNewPrivileges } from "./containerNoNewPrivileges";
 import { containerNonRoot } from "./containerNonRoot";
 import { containerNotPrivileged } from "./containerNotPrivileged";
+import { containerReadOnlyRoot } from "./containerReadOnlyRoot";
 import { containerRestartPolicy } from "./containerRestartPolicy";
 import { dataStoresInternalOnly } from "./dataStoresInternalOnly";
 import { dataVolumesProtected } from "./dataVolumesProtected";
@@ -29,6 +30,7 @@ export const resourceRules: ResourceValidationPolicy[] = [
   containerNotPrivileged,
   containerNoExtraPrivileges,
   containerNoHostMounts,
+  containerReadOnlyRoot,
   apiReplicasCreateBeforeDelete,
   apiServiceRollsSafely,
   dataVolumesProtected,

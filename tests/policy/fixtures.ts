@@ -17,6 +17,8 @@ export const apiReplica = (): Fixture => ({
     securityOpts: ["no-new-privileges:true"],
     capabilities: { drops: ["ALL"] },
     privileged: false,
+    readOnly: true,
+    tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
     envs: ["DATABASE_URL=postgresql://taskflow:x@postgres:5432/taskflow", "PORT=8000"],
     labels: [
       { label: "taskflow.stack", value: "dev" },
@@ -48,6 +50,7 @@ export const apiService = (): Fixture => ({
       containerSpec: {
         image: "taskflow-api:v1",
         user: "10001:10001",
+        readOnly: true,
         healthcheck: { tests: ["CMD", "python3", "-c", "probe", "http://127.0.0.1:8000/health"] },
       },
       resources: { limits: { memoryBytes: 536870912, nanoCpus: 1e9 } },

@@ -65,7 +65,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
           "caddy",
           "reload",
           "--config",
-          "/etc/caddy/Caddyfile",
+          "/run/gateway/Caddyfile",
           "--adapter",
           "caddyfile",
           "--address",

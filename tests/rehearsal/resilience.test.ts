@@ -48,7 +48,8 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
     "def sql(statement):",
     "    with db.cursor() as c: c.execute(statement)",
     "tries = {",
-    "    'copy to program': lambda: sql(\"COPY (SELECT 1) TO PROGRAM 'true'\"),",
+    // The program reads its input: one that exits first (`true`) breaks the pipe, at random.
+    "    'copy to program': lambda: sql(\"COPY (SELECT 1) TO PROGRAM 'cat > /dev/null'\"),",
     "    'create table': lambda: sql('CREATE TABLE intruder (x int)'),",
     "    'drop table': lambda: sql('DROP TABLE tasks'),",
     "    'create role': lambda: sql('CREATE ROLE intruder'),",
@@ -139,6 +140,43 @@ describe.skipIf(skipRehearsal)("resilience on real Docker", () => {
       psql("DELETE FROM tasks WHERE title = 'least privilege check'");
     }
   }, 60_000);
+
+  it("runs every container on a read-only root filesystem: a write outside its volumes and tmpfs is refused, the servers still serve", async () => {
+    // /var/tmp is mode 1777 in every Debian image: any user writes it on a writable root,
+    // so the refusal below can only come from the read-only root (it names it).
+    const roles = { api: "/tmp", postgres: "/run/postgresql", redis: "/tmp", gateway: "/run/gateway", "gateway-caddy": "/run/gateway" };
+    for (const [role, tmpfs] of Object.entries(roles)) {
+      const [c] = containers(stack, role);
+      expect(docker("inspect", "-f", "{{.HostConfig.ReadonlyRootfs}}", c), role).toBe("true");
+      const write = (file: string) => {
+        try {
+          docker("exec", c, "sh", "-c", `touch ${file} && rm ${file} && echo written`);
+          return "written";
+        } catch (e) {
+          return String((e as Error).message);
+        }
+      };
+      expect(write("/var/tmp/intruder"), role).toMatch(/Read-only file system/);
+      expect(write(`${tmpfs}/probe`), role).toBe("written");
+    }
+    // What the program uploads is on each data store's secrets volume.
+    for (const role of ["postgres", "redis"]) {
+      const [c] = containers(stack, role);
+      const mounts: { Destination: string; Type: string }[] = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", c));
+      expect(mounts.find((m) => m.Destination === "/run/secrets")?.Type, role).toBe("volume");
+    }
+    // Both data stores still take writes: a task stored through the API (Postgres), and
+    // a key set with the app's Redis user.
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "read-only root check" }),
+    });
+    expect(res.status).toBe(201);
+    expect(psql("SELECT count(*) FROM tasks WHERE title = 'read-only root check'")).toBe("1");
+    psql("DELETE FROM tasks WHERE title = 'read-only root check'"); // the row counts below are this file's own
+    expect(attempts(containers(stack, "api")[0], ["set, get, expire"])["set, get, expire"]).toBe("allowed");
+  });
 
   it("keeps internal paths off the gateway: 404 for metrics and API docs, and a public /health that says only ok", async () => {
     // The replicas answer these themselves (the docs outside production): the gateway must not pass them on.

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { BACKUP_SCRIPT, backupArgv, cutoverArgv, healthGateArgv, migrationArgv, REDIS_HEALTHCHECK_TEST } from "../../components";
 import { databaseRoles, databaseRolesSql, REDIS_APP_USER, renderRedisConf } from "../../components/data";
+import { secretFilesWriterArgv, secretFilesWriterScript, secretFilesWriterStdin } from "../../components/shared/secretFilesWriter";
 
 describe("command argument lists", () => {
   it("runs the migration once in the new image, on the internal network, secrets from the environment", () => {
@@ -30,6 +31,9 @@ describe("command argument lists", () => {
       "no-new-privileges:true",
       "--cap-drop",
       "ALL",
+      "--read-only",
+      "--tmpfs",
+      "/tmp:rw,noexec,nosuid,size=64m",
       "--memory",
       "256m",
       "-e",
@@ -205,5 +209,40 @@ describe("renderRedisConf", () => {
     expect(conf.split("\n")).toContain(
       `user ${REDIS_APP_USER} on >a ~* resetchannels -@all +@connection +@read +@write +@keyspace +@transaction -@admin -@dangerous`,
     );
+  });
+});
+
+describe("the data stores' secrets writer (shared/secretFilesWriter.ts)", () => {
+  it("reads one `name base64(content)` line per file, so a multi-line redis.conf stays one line", () => {
+    const stdin = secretFilesWriterStdin({ "redis.conf": "user default on\nrequirepass x y\n", "redis-password": "p w" });
+    expect(stdin.split("\n")).toEqual([
+      `redis.conf ${Buffer.from("user default on\nrequirepass x y\n").toString("base64")}`,
+      `redis-password ${Buffer.from("p w").toString("base64")}`,
+      "",
+    ]);
+  });
+  it.each(["../etc/passwd", "a b", "x;rm", "A", "", "redis.conf\n"])("refuses the file name %j", (name) => {
+    expect(() => secretFilesWriterStdin({ [name]: "v" })).toThrow(/is not a plain name/);
+    expect(() => secretFilesWriterScript([name])).toThrow(/is not a plain name/);
+  });
+  it("runs as root with CHOWN only, no network, a read-only root, the volume and owner named, and the script accepting only its files", () => {
+    const argv = secretFilesWriterArgv({
+      image: "taskflow-redis:7",
+      volume: "vol",
+      stack: "dev",
+      role: "redis-secret-writer",
+      owner: "999:999",
+      names: ["redis.conf", "redis-password"],
+    });
+    expect(argv.slice(0, 6)).toEqual(["docker", "run", "--rm", "-i", "--network", "none"]);
+    for (const flag of [
+      ["--cap-drop", "ALL"],
+      ["--cap-add", "CHOWN"],
+      ["-v", "vol:/run/secrets"],
+      ["-e", "OWNER=999:999"],
+    ])
+      expect(argv.join(" ")).toContain(flag.join(" "));
+    expect(argv).toContain("--read-only");
+    expect(argv.at(-1)).toContain('case "$name" in redis.conf | redis-password) ;;');
   });
 });

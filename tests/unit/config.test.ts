@@ -26,6 +26,8 @@ function problemsOf(config: Record<string, string>, secretKeys: string[] = []): 
 }
 
 const DIGEST = "sha256:" + "a".repeat(64);
+const NUMERIC_USER =
+  "a non-root uid[:gid] in numbers from 1 to 2147483646, e.g. 999:999 (a name cannot own uploaded files or tmpfs mounts)";
 const USER = "a non-root user: a name or uid[:gid] with uid and gid from 1 to 2147483646 (never root, uid 0 or gid 0, however written)";
 const URL_PATH = "an absolute URL path such as /health (no spaces, no query string, no // or .. segments)";
 const DOCKER_HOST =
@@ -50,8 +52,13 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "api.user", "000", `taskflow:api.user: got "000"; expected ${USER}`],
   ["dev", "api.user", "1000:0", `taskflow:api.user: got "1000:0"; expected ${USER}`],
   ["dev", "api.user", "1000:000", `taskflow:api.user: got "1000:000"; expected ${USER}`],
-  ["dev", "postgres.runAs", "0999:0", `taskflow:postgres.runAs: got "0999:0"; expected ${USER}`],
-  ["dev", "gateway.user", "99999999999", `taskflow:gateway.user: got "99999999999"; expected ${USER}`],
+  ["dev", "postgres.runAs", "0999:0", `taskflow:postgres.runAs: got "0999:0"; expected ${NUMERIC_USER}`],
+  ["dev", "gateway.user", "99999999999", `taskflow:gateway.user: got "99999999999"; expected ${NUMERIC_USER}`],
+  // A name cannot own the uploads or the read-only root's tmpfs mounts (uid= takes a number).
+  ["dev", "redis.runAs", "redis", `taskflow:redis.runAs: got "redis"; expected ${NUMERIC_USER}`],
+  ["dev", "gateway.user", "caddy", `taskflow:gateway.user: got "caddy"; expected ${NUMERIC_USER}`],
+  ["dev", "postgres.runAs", "999:999,uid=0", `taskflow:postgres.runAs: got "999:999,uid=0"; expected ${NUMERIC_USER}`],
+  ["dev", "redis.runAs", "999\n", `taskflow:redis.runAs: got "999\\n"; expected ${NUMERIC_USER}`],
   ["dev", "api.user", "app; rm -rf /", `taskflow:api.user: got "app; rm -rf /"; expected ${USER}`],
   ["dev", "api.user", "app\nroot", `taskflow:api.user: got "app\\nroot"; expected ${USER}`],
   ["dev", "api.user", "rооt", `taskflow:api.user: got "rооt"; expected ${USER}`], // Cyrillic o's

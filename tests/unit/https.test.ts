@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { withSetting } from "../../config/stackFile";
-import { find, ProgramRun, runProgram, stackFileConfig, T } from "../mocks";
+import { caddyfileOf, find, ProgramRun, runProgram, stackFileConfig, T } from "../mocks";
 
 describe("the dev stack with gateway.domain and tls internal", () => {
   let run: ProgramRun;
@@ -36,7 +36,7 @@ describe("the dev stack with gateway.domain and tls internal", () => {
     const argv: string[] = JSON.parse(find(run, T.command, "taskflow-health-gate-check").inputs.create);
     expect(argv[argv.indexOf("--gateway-url") + 1]).toBe("https://localhost:18443");
     expect(argv[argv.indexOf("--gateway-ca-from") + 1]).toBe(find(run, T.container, "taskflow-gateway-caddy").state.name);
-    const caddyfile = find(run, T.container, "taskflow-gateway-caddy").inputs.uploads[0].content as string;
+    const caddyfile = caddyfileOf(find(run, T.container, "taskflow-gateway-caddy"));
     expect(caddyfile).toContain("localhost {\n\ttls internal\n");
     expect(caddyfile).not.toContain("Strict-Transport-Security");
   });

@@ -6,7 +6,7 @@ import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { secretsDigest } from "../../components/api/commands";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { dockerCpus } from "../../config/dockerCpus";
-import { find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
+import { caddyfileOf, find, isSecretValue, ofType, plainOccurrences, ProgramRun, Recorded, runProgram, stackFileConfig, T } from "../mocks";
 
 const argvOf = (cmd: Recorded): string[] => JSON.parse(cmd.inputs.create);
 
@@ -16,7 +16,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   const replicas = () => ofType(run, T.container).filter((r) => r.name.startsWith("taskflow-api-replica-"));
   const container = (name: string) => find(run, T.container, name);
   const command = (name: string) => find(run, T.command, name);
-  const gatewayCaddyfile = () => container("taskflow-gateway-caddy").inputs.uploads[0].content as string;
+  const gatewayCaddyfile = () => caddyfileOf(container("taskflow-gateway-caddy"));
 
   beforeAll(async () => {
     config = loadConfig(stackFileConfig(stack));
@@ -32,6 +32,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
     const expected = [
       `${T.command} taskflow-api-migration`,
       `${T.command} taskflow-postgres-roles`,
+      `${T.command} taskflow-postgres-secrets-write`,
+      `${T.command} taskflow-redis-secrets-write`,
       `${T.command} taskflow-cutover-reload`,
       `${T.command} taskflow-health-gate-check`,
       `${T.command} taskflow-replica-gate-check`,
@@ -48,9 +50,11 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       ...(config.gateway.domain ? [`${T.volume} taskflow-gateway-certificates`] : []),
       `${T.volume} taskflow-postgres-volume`,
       `${T.volume} taskflow-postgres-backups`,
+      `${T.volume} taskflow-postgres-secrets`,
       `${T.volume} taskflow-api-secret-key`,
       `${T.command} taskflow-api-secret-key-write`,
       `${T.command} taskflow-api-replica-watch`,
+      `${T.volume} taskflow-redis-secrets`,
       `${T.volume} taskflow-redis-volume`,
       `${T.password} taskflow-api-secret-key`,
       `${T.password} taskflow-postgres-password`,
@@ -164,7 +168,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
         volumeName: find(run, T.volume, "taskflow-gateway-certificates").inputs.name ?? expect.any(String),
         containerPath: "/data",
       });
-      expect(gw.inputs.tmpfs).toBeUndefined();
+      expect(gw.inputs.tmpfs).not.toHaveProperty("/data");
       expect(cutover).toContain(`${config.gateway.domain} {`);
       expect(cutover.includes("Strict-Transport-Security")).toBe(config.environment === "production");
     } else {
@@ -184,13 +188,19 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       expect(plainOccurrences(run.rawOutputs, secret)).toEqual([]);
       // No replica has it in its environment, which `docker inspect` shows...
       expect(replicaEnvs).not.toContain(secret);
-      // ...while what needs it gets it, as a secret: the secrets writer's or the roles' stdin, or a data store's upload.
+      // ...while what needs it gets it, as a secret: a secrets writer's or the roles' stdin
+      // (the data stores' writers read `name base64(content)` lines).
+      const decoded = (stdin: string) =>
+        stdin
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => Buffer.from(l.split(" ")[1], "base64").toString("utf8"));
       expect(
         JSON.stringify([
           command("taskflow-api-secret-key-write").inputs.stdin,
           command("taskflow-postgres-roles").inputs.stdin,
-          container("taskflow-postgres-container").inputs.uploads,
-          container("taskflow-redis-container").inputs.uploads,
+          decoded(command("taskflow-postgres-secrets-write").inputs.stdin),
+          decoded(command("taskflow-redis-secrets-write").inputs.stdin),
         ]),
       ).toContain(secret);
     }
@@ -327,9 +337,43 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("keeps Postgres dumps on a volume of their own, not on the data volume", () => {
     const mounts = container("taskflow-postgres-container").inputs.volumes as { volumeName: string; containerPath: string }[];
-    expect(mounts.map((m) => m.containerPath)).toEqual(["/var/lib/postgresql/data", "/var/lib/postgresql/backups"]);
+    expect(mounts.map((m) => m.containerPath)).toEqual(["/var/lib/postgresql/data", "/var/lib/postgresql/backups", "/run/secrets"]);
     expect(mounts[1].volumeName).toBe(find(run, T.volume, "taskflow-postgres-backups").state.name);
-    expect(new Set(mounts.map((m) => m.volumeName)).size).toBe(2);
+    expect(new Set(mounts.map((m) => m.volumeName)).size).toBe(3);
+  });
+
+  it("gives every long-running container a read-only root, with tmpfs owned by its user, no uploads, and data stores' secrets written first onto a read-only volume", () => {
+    for (const r of ofType(run, T.container)) {
+      expect(r.inputs.readOnly, r.name).toBe(true);
+      const [uid, gid = uid] = (r.inputs.user as string).split(":");
+      for (const [dir, options] of Object.entries((r.inputs.tmpfs ?? {}) as Record<string, string>)) {
+        // The API's /tmp keeps the image's mode 1777; every other tmpfs belongs to the server's user.
+        if (!r.name.startsWith("taskflow-api-replica-")) expect(options, `${r.name} ${dir}`).toContain(`uid=${uid},gid=${gid}`);
+        expect(options, `${r.name} ${dir}`).toMatch(/^rw,noexec,nosuid,size=\d+m/);
+      }
+      // Docker refuses an upload into a read-only root (the provider extracts at "/").
+      expect(r.inputs.uploads ?? [], r.name).toEqual([]);
+    }
+    for (const [name, dirs] of [
+      ["taskflow-postgres-container", ["/run/postgresql", "/tmp"]],
+      ["taskflow-redis-container", ["/tmp"]],
+      ["taskflow-gateway-edge", ["/run/gateway", "/tmp"]],
+    ] as const)
+      expect(Object.keys(container(name).inputs.tmpfs), name).toEqual(dirs);
+    expect(Object.keys(container("taskflow-gateway-caddy").inputs.tmpfs)).toEqual(
+      expect.arrayContaining(["/run/gateway", "/tmp", "/config"]),
+    );
+    for (const store of ["postgres", "redis"]) {
+      const c = container(`taskflow-${store}-container`);
+      const secretsVolume = find(run, T.volume, `taskflow-${store}-secrets`).state.name;
+      expect(c.inputs.volumes).toContainEqual({ volumeName: secretsVolume, containerPath: "/run/secrets", readOnly: true });
+      const writer = command(`taskflow-${store}-secrets-write`);
+      const argv: string[] = JSON.parse(writer.inputs.create);
+      expect(argv).toContain(`${secretsVolume}:/run/secrets`);
+      expect(argv).toContain(`OWNER=${c.inputs.user}`);
+      // The container waits for its files.
+      expect(c.dependencies).toContain(writer.urn);
+    }
   });
 
   it("gates the replicas alone before the cutover, without touching the gateway", () => {
