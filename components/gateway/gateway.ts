@@ -21,10 +21,15 @@ export interface GatewayArgs {
 
 /**
  * A Caddy's Caddyfile travels in its environment (no secret is in it): its root
- * filesystem is read-only and a tmpfs takes no upload, so image/gateway-proxy-init
- * writes it to GATEWAY_RUN_DIR at each start.
+ * filesystem is read-only, and Docker refuses the provider's uploads there (it extracts
+ * them at "/", shared/secretFilesWriter.ts). The container's command writes it onto a
+ * tmpfs at /etc/caddy, where every gateway image's gateway-proxy-init reads it, so an
+ * upgrade works with the gateway image a stack already pins.
  */
 export const CADDYFILE_ENV = "GATEWAY_CADDYFILE";
+const CADDYFILE_DIR = "/etc/caddy";
+/** Only the variable's value is written: nothing of the Caddyfile is shell-interpreted. */
+const WRITE_CADDYFILE_THEN_RUN = `printf '%s\\n' "$${CADDYFILE_ENV}" > ${CADDYFILE_DIR}/Caddyfile && exec gateway-proxy-init`;
 /** The edge runs dnsmasq and a shell loop: small, fixed limits. */
 const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
 /** Both containers' Docker health check timing. */
@@ -118,8 +123,8 @@ export class Gateway extends pulumi.ComponentResource {
       {
         image: s.image,
         user: s.user,
-        // image/gateway-proxy-init: `caddy run` on the Caddyfile from CADDYFILE_ENV, drained on SIGTERM.
-        command: ["gateway-proxy-init"],
+        // image/gateway-proxy-init: `caddy run` on /etc/caddy/Caddyfile, drained on SIGTERM.
+        command: ["sh", "-c", WRITE_CADDYFILE_THEN_RUN],
         envs: [
           "XDG_CONFIG_HOME=/config",
           "XDG_DATA_HOME=/data",
@@ -129,7 +134,13 @@ export class Gateway extends pulumi.ComponentResource {
         networkMode: pulumi.interpolate`container:${this.container.id}`,
         // The Caddyfile, the admin and health sockets and the drain flag (GATEWAY_RUN_DIR),
         // Caddy's autosaved config (/config) and, without a domain, its storage (/data).
-        ...readOnlyRoot(s.user, { [GATEWAY_RUN_DIR]: 1, "/tmp": 16, "/config": 16, ...(this.dataVolume ? {} : { "/data": 16 }) }),
+        ...readOnlyRoot(s.user, {
+          [CADDYFILE_DIR]: 1,
+          [GATEWAY_RUN_DIR]: 1,
+          "/tmp": 16,
+          "/config": 16,
+          ...(this.dataVolume ? {} : { "/data": 16 }),
+        }),
         ...(this.dataVolume ? { volumes: [{ volumeName: this.dataVolume.name, containerPath: "/data" }] } : {}),
         healthcheck: { tests: CADDY_HEALTHCHECK_TEST, ...HEALTH_TIMING },
         wait: true,

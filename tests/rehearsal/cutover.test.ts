@@ -65,7 +65,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
           "caddy",
           "reload",
           "--config",
-          "/run/gateway/Caddyfile",
+          "/etc/caddy/Caddyfile",
           "--adapter",
           "caddyfile",
           "--address",

@@ -1,5 +1,10 @@
 // Runs the real program for each shipped stack file under mocks and asserts what it
 // declares: resources and key inputs, options, networks, ports, secrets and ordering.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
@@ -423,7 +428,25 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
 
   it("starts Caddy with the Caddyfile rendered now, never a resumed one", () => {
     const gw = container("taskflow-gateway-caddy");
-    expect(gw.inputs.command).toEqual(["gateway-proxy-init"]);
+    // The command writes the Caddyfile from the environment onto the /etc/caddy tmpfs, then
+    // runs the image's gateway-proxy-init. Run here with a hostile Caddyfile: the file holds
+    // exactly the value, and nothing in it was executed.
+    const [shell, flag, script] = gw.inputs.command as string[];
+    expect([shell, flag]).toEqual(["sh", "-c"]);
+    expect(script).toMatch(/ > \/etc\/caddy\/Caddyfile && exec gateway-proxy-init$/);
+    expect(Object.keys(gw.inputs.tmpfs)).toContain("/etc/caddy");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "caddyfile-"));
+    try {
+      const hostile = `:80 {\n\trespond "$(touch ${dir}/pwned)" \`touch ${dir}/pwned2\`\n}\n'; touch ${dir}/pwned3; '`;
+      const written = spawnSync("sh", ["-c", script.replace("/etc/caddy", dir).replace("exec gateway-proxy-init", "exec true")], {
+        env: { PATH: process.env.PATH, GATEWAY_CADDYFILE: hostile },
+      });
+      expect(written.status).toBe(0);
+      expect(readFileSync(path.join(dir, "Caddyfile"), "utf8")).toBe(`${hostile}\n`);
+      expect(readdirSync(dir)).toEqual(["Caddyfile"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(JSON.stringify(gw.inputs)).not.toContain("--resume");
     expect(gatewayCaddyfile()).toContain(`dynamic a upstreams.taskflow.internal ${config.api.port} {`);
   });
