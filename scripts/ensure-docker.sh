@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers and the test tools are there: installs docker.io,
-# debootstrap, shellcheck, docker-registry and flake8 from Debian when missing, starts
+# debootstrap, shellcheck, docker-registry, flake8 and jq from Debian when missing, starts
 # dockerd when no engine answers.
 # Idempotent: does nothing on a machine that already has both.
 set -euo pipefail
@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 usage: scripts/ensure-docker.sh [--help]
-Installs docker.io, debootstrap, shellcheck, docker-registry and flake8 (apt-get, needs root) when missing and starts
+Installs docker.io, debootstrap, shellcheck, docker-registry, flake8 and jq (apt-get, needs root) when missing and starts
 dockerd in the background when `docker info` does not answer; waits up to 60 s.
 Exit codes: 0 engine answers, 1 could not install or start it.
 USAGE
@@ -21,6 +21,9 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 # The image registry the pipeline tests push to (tests/pipeline/registry.ts).
 command -v docker-registry >/dev/null || missing+=(docker-registry)
+# The workflows' run: lines use jq, which GitHub's runner images carry; the pipeline
+# tests run those lines on this host.
+command -v jq >/dev/null || missing+=(jq)
 # The Python linter of `npm run lint` (Debian's, run by Debian's interpreter).
 /usr/bin/python3 -m flake8 --version >/dev/null 2>&1 || missing+=(flake8)
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -19,6 +19,7 @@ const ACTIONS = path.join(__dirname, "actions");
 /** Each pinned third-party action and its stand-in folder. */
 const STAND_INS: Record<string, string> = {
   "actions/checkout": "checkout",
+  "actions/github-script": "github-script",
   "actions/setup-node": "setup-node",
   "aquasecurity/trivy-action": "trivy",
   "docker/login-action": "docker-login",
@@ -108,7 +109,14 @@ export interface ActOptions {
  */
 function runnerEnv(home: string): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  return { ...env, HOME: home, XDG_CACHE_HOME: path.join(home, ".cache"), npm_config_cache: path.join(os.homedir(), ".npm") };
+  return {
+    ...env,
+    // The tools a GitHub runner image carries that this host lacks: their stand-ins (gh).
+    PATH: `${path.join(__dirname, "bin")}:${env.PATH}`,
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+    npm_config_cache: path.join(os.homedir(), ".npm"),
+  };
 }
 
 /** Runs one job (and the jobs it needs) of a workflow in `repo.work`; never throws on a failed job. */

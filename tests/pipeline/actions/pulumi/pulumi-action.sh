@@ -7,6 +7,8 @@ if [ -z "$COMMAND" ]; then
   echo "pulumi (stand-in): CLI ${CLI_VERSION:-?} installed (a shim over the rehearsal state)"
   exit 0
 fi
+# As pulumi/actions: a command logs in to the backend, which needs a token.
+: "${PULUMI_ACCESS_TOKEN:?PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions}"
 cd "$GITHUB_WORKSPACE/$WORK_DIR"
 rehearse=(node -r ts-node/register/transpile-only rehearsal/cli.ts --stack "$STACK")
 case "$COMMAND" in
@@ -16,6 +18,8 @@ case "$COMMAND" in
     "${rehearse[@]}" --config-from "$STACK"
     ;;
   destroy)
+    # As pulumi/actions: a stack that does not exist is an error, not a no-op.
+    [ -f "$TASKFLOW_REHEARSAL_STATE_DIR/$STACK.json" ] || { echo "error: no stack named '$STACK' found" >&2; exit 255; }
     echo "pulumi (stand-in): destroy -s $STACK${REMOVE:+ (remove: $REMOVE)}"
     "${rehearse[@]}" --destroy
     if [ "$REMOVE" = "true" ]; then rm -f "$TASKFLOW_REHEARSAL_STATE_DIR/$STACK.json"; fi
