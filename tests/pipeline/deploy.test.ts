@@ -4,47 +4,41 @@
 // (the pulumi/actions stand-in: the rehearsal) and is smoke-tested; then the deploy bot
 // commits what runs to main on the git remote, and that commit passes the bot check.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { ROOT, stackFileConfigAt, withSetting, writeStackFile } from "../../config/stackFile";
-import { freePort, get, removeLabeled } from "../../rehearsal/client";
+import { freePort, get } from "../../rehearsal/client";
 import { requireDocker, skipRehearsal } from "../rehearsal/preflight";
-import { ACT, ActRun, commitAndPush, git, makeRepo, Repo, runAct } from "./act";
-import { pushByDigest, Registry, REGISTRY_BINARY, startRegistry } from "./registry";
+import { ActRun, commitAndPush, git, Repo, runAct } from "./act";
+import { PipelineFixture, setUpPipeline, tearDownPipeline } from "./fixture";
+import { pushByDigest, Registry } from "./registry";
 
 // The stack the workflow deploys is named staging: its Docker objects carry that label.
 const STACK = "staging";
 
 describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging, run by act", () => {
   requireDocker();
+  let fixture: PipelineFixture;
   let repo: Repo;
   let registry: Registry;
   let run: ActRun;
   let sha: string;
   let port: number;
-  const pushed: string[] = [];
-  const stateDir = () => path.join(repo.dir, "pulumi-state");
+  const stateDir = () => fixture.stateDir;
 
   beforeAll(async () => {
-    for (const [what, file] of [
-      ["act", ACT],
-      ["docker-registry", REGISTRY_BINARY],
-    ])
-      if (!existsSync(file)) throw new Error(`${what} is missing (${file}): npm test's pretest installs it`);
-    repo = makeRepo();
-    registry = await startRegistry(repo.dir, await freePort());
+    fixture = await setUpPipeline();
+    ({ repo, registry } = fixture);
     // Every image by digest from the registry, as staging requires (the API's is what the
     // file names before this deploy: same repository, so the bot's commit changes its tag only).
     const images = {
       image: pushByDigest("taskflow-api:v1", `${registry.address}/taskflow/taskflow-api:1.0.0`),
-      "gateway.image": pushByDigest("taskflow-caddy:2.6", `${registry.address}/taskflow/taskflow-gateway:2.6`),
-      "postgres.image": pushByDigest("taskflow-postgres:15", `${registry.address}/taskflow/taskflow-postgres:15`),
-      "redis.image": pushByDigest("taskflow-redis:7", `${registry.address}/taskflow/taskflow-redis:7`),
+      ...fixture.runtimeImages,
     };
-    pushed.push(...Object.values(images).map((ref) => ref.split("@")[0]));
+    fixture.pushed.push(images.image.split("@")[0]);
     // Staging's file with this machine's host and a free port: a reviewed commit on main.
     port = await freePort();
     let staging = stackFileConfigAt(path.join(repo.work, "Pulumi.staging.yaml"));
@@ -63,7 +57,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging, 
       { "Pulumi.staging.yaml": readFileSync(path.join(repo.work, "Pulumi.staging.yaml"), "utf8") },
       "staging on this machine's Docker",
     );
-    pushed.push(`${registry.address}/taskflow/taskflow-api:${sha}`);
+    fixture.pushed.push(`${registry.address}/taskflow/taskflow-api:${sha}`);
     run = runAct(repo, {
       event: "push",
       payload: { ref: "refs/heads/main", before, after: sha, deleted: false, repository: { full_name: "taskflow/taskflow" } },
@@ -81,19 +75,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging, 
     });
   }, 1_200_000);
 
-  afterAll(() => {
-    if (repo) {
-      spawnSync("node", ["-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", STACK, "--destroy"], {
-        cwd: ROOT,
-        env: { ...process.env, TASKFLOW_REHEARSAL_STATE_DIR: stateDir() },
-        stdio: "ignore",
-      });
-    }
-    removeLabeled(STACK);
-    registry?.stop();
-    for (const image of pushed) spawnSync("docker", ["rmi", "-f", image], { stdio: "ignore" });
-    if (repo) rmSync(repo.dir, { recursive: true, force: true });
-  }, 300_000);
+  afterAll(() => tearDownPipeline(fixture, [STACK]), 300_000);
 
   it("runs image, deploy (staging) and record (staging), each to success", () => {
     expect(run.status, run.log.slice(-4000)).toBe(0);

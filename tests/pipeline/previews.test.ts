@@ -4,17 +4,18 @@
 // comment; the pull request closes -> the stack is destroyed and removed and the comment
 // says so; the daily job finds a preview whose close event was missed and destroys it.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { ROOT, stackFileConfigAt, withSetting, writeStackFile } from "../../config/stackFile";
-import { containers, freePort, get, removeLabeled } from "../../rehearsal/client";
+import { containers, get } from "../../rehearsal/client";
 import { requireDocker, skipRehearsal } from "../rehearsal/preflight";
-import { ACT, ActRun, commitAndPush, makeRepo, Repo, runAct } from "./act";
-import { pushByDigest, Registry, REGISTRY_BINARY, startRegistry } from "./registry";
+import { ActRun, commitAndPush, Repo, runAct } from "./act";
+import { PipelineFixture, setUpPipeline, tearDownPipeline } from "./fixture";
+import { Registry } from "./registry";
 
 // Pull request numbers of their own (other tests deploy pr-* stacks too); n mod 100 (the
 // test's previews.portSlots) picks the port: OPENED's is previews.hostPortBase, MISSED's the next one.
@@ -49,6 +50,7 @@ describe.skipIf(skipRehearsal)(
   "preview-environments.yml: a pull request's preview up, closed, and a missed one cleaned up, run by act",
   () => {
     requireDocker();
+    let fixture: PipelineFixture;
     let repo: Repo;
     let registry: Registry;
     let base: number;
@@ -60,8 +62,7 @@ describe.skipIf(skipRehearsal)(
     let cleanup: ActRun;
     let missedServedBefore: number;
     let missedPort: number;
-    const pushed: string[] = [];
-    const stateDir = () => path.join(repo.dir, "pulumi-state");
+    const stateDir = () => fixture.stateDir;
     const githubState = () => path.join(repo.dir, "github-comments.json");
     const comments = (): Record<string, { id: number; body: string }[]> =>
       existsSync(githubState()) ? JSON.parse(readFileSync(githubState(), "utf8")) : {};
@@ -75,22 +76,12 @@ describe.skipIf(skipRehearsal)(
     const vars = () => ({ REGISTRY: registry.address, DOCKER_KNOWN_HOSTS: "127.0.0.1 ssh-ed25519 AAAA" });
 
     beforeAll(async () => {
-      for (const [what, file] of [
-        ["act", ACT],
-        ["docker-registry", REGISTRY_BINARY],
-      ])
-        if (!existsSync(file)) throw new Error(`${what} is missing (${file}): npm test's pretest installs it`);
-      repo = makeRepo();
+      fixture = await setUpPipeline();
+      ({ repo, registry } = fixture);
       base = await freePortPair();
-      registry = await startRegistry(repo.dir, await freePort());
       // Previews start from staging's file: its images by digest from the registry, and the
       // previews' host this machine's engine (never staging's host), plain HTTP on 127.0.0.1.
-      const images = {
-        "gateway.image": pushByDigest("taskflow-caddy:2.6", `${registry.address}/taskflow/taskflow-gateway:2.6`),
-        "postgres.image": pushByDigest("taskflow-postgres:15", `${registry.address}/taskflow/taskflow-postgres:15`),
-        "redis.image": pushByDigest("taskflow-redis:7", `${registry.address}/taskflow/taskflow-redis:7`),
-      };
-      pushed.push(...Object.values(images).map((ref) => ref.split("@")[0]));
+      const images = fixture.runtimeImages;
       const file = path.join(repo.work, "Pulumi.staging.yaml");
       let staging = stackFileConfigAt(file);
       for (const [k, v] of Object.entries({
@@ -105,7 +96,7 @@ describe.skipIf(skipRehearsal)(
       writeStackFile(file, staging);
       commitAndPush(repo, { "Pulumi.staging.yaml": readFileSync(file, "utf8") }, "previews on this machine's Docker");
       sha = commitAndPush(repo, { "pipeline-marker.txt": `preview ${Date.now()}\n` }, "a pull request's commit", "feature");
-      pushed.push(`${registry.address}/taskflow/taskflow-api-pr:${sha}`);
+      fixture.pushed.push(`${registry.address}/taskflow/taskflow-api-pr:${sha}`);
 
       opened = runAct(repo, {
         event: "pull_request",
@@ -170,18 +161,7 @@ describe.skipIf(skipRehearsal)(
     afterAll(() => {
       for (const [what, run] of Object.entries({ opened, closed, cleanup }))
         if (run) console.log(`preview-environments.yml ${what}: exit ${run.status}, ${run.seconds.toFixed(1)} s`);
-      if (repo) {
-        for (const pr of [OPENED, MISSED])
-          spawnSync("node", ["-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", stackOf(pr), "--destroy"], {
-            cwd: ROOT,
-            env: { ...process.env, TASKFLOW_REHEARSAL_STATE_DIR: stateDir() },
-            stdio: "ignore",
-          });
-      }
-      for (const pr of [OPENED, MISSED]) removeLabeled(stackOf(pr));
-      registry?.stop();
-      for (const image of pushed) spawnSync("docker", ["rmi", "-f", image], { stdio: "ignore" });
-      if (repo) rmSync(repo.dir, { recursive: true, force: true });
+      tearDownPipeline(fixture, [stackOf(OPENED), stackOf(MISSED)]);
     }, 300_000);
 
     it("an opened pull request: the preview job builds, scans and pushes the PR image, deploys pr-<n>, which serves the PR's commit, and posts one comment with its URL", () => {
