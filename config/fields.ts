@@ -4,7 +4,7 @@ import { z } from "zod";
 
 import { dockerCpus } from "./dockerCpus";
 import { isPinned, parseImageRef } from "./imageRef";
-import { rootUserProblem } from "./userSpec";
+import { NUMERIC_USER, rootUserProblem } from "./userSpec";
 
 export const intBetween = (min: number, max: number) => {
   const error = `a whole number from ${min} to ${max}`;
@@ -73,13 +73,14 @@ export const userSpec = () => {
 };
 
 /**
- * A non-root uid[:gid] in numbers: the services the program uploads files into and gives
- * a read-only root filesystem with tmpfs mounts (Postgres, Redis, the gateway) need the
- * ids themselves, because file owners and tmpfs `uid=` take numbers, not names.
+ * A non-root uid[:gid] in numbers: the services with a read-only root filesystem, tmpfs
+ * mounts owned by their user and secret files a writer hands to that user (Postgres,
+ * Redis, the gateway) need the ids themselves: a tmpfs's `uid=` and `gid=` take numbers,
+ * not names.
  */
 export const numericUserSpec = () => {
   const error = "a non-root uid[:gid] in numbers from 1 to 2147483646, e.g. 999:999 (a name cannot own uploaded files or tmpfs mounts)";
-  return z.string({ error }).refine((u) => /^\d{1,10}(:\d{1,10})?$/.test(u) && rootUserProblem(u) === undefined, { error });
+  return z.string({ error }).refine((u) => NUMERIC_USER.test(u) && rootUserProblem(u) === undefined, { error });
 };
 
 export const sizeWithUnit = () => {

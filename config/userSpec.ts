@@ -6,12 +6,13 @@
 export const MAX_ID = 2147483646;
 
 const NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-const NUMERIC = /^(\d{1,10})(?::(\d{1,10}))?$/;
+/** uid[:gid] in numbers (at most 10 digits each). */
+export const NUMERIC_USER = /^(\d{1,10})(?::(\d{1,10}))?$/;
 
 /** Why `user` is not an acceptable non-root user, or undefined when it is. */
 export function rootUserProblem(user: string): string | undefined {
   if (NAME.test(user)) return user === "root" ? "the root user" : undefined;
-  const m = NUMERIC.exec(user);
+  const m = NUMERIC_USER.exec(user);
   if (!m) return "not a user name or uid[:gid]";
   const uid = Number(m[1]);
   const gid = m[2] === undefined ? undefined : Number(m[2]);

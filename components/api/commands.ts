@@ -1,11 +1,9 @@
 // What the API part runs, as argument lists: the migration, the key writer, the replica
 // watch, the swarm check and the replicas' Docker HEALTHCHECK.
-import { createHash } from "node:crypto";
-
 import * as pulumi from "@pulumi/pulumi";
 
 import { HTTP_PROBE_PY } from "../gates";
-import { labelArgs } from "../shared";
+import { labelArgs, SECRETS_DIR, shortDigest } from "../shared";
 
 // Programs run by path, relative to the project root (the working directory of `pulumi up`).
 
@@ -14,8 +12,11 @@ export const REPLICA_WATCH = "components/api/replica-watch.js";
 /** Refuses a swarm without a data node (runtime: swarm). */
 export const SWARM_CHECK = "components/api/swarm-check.js";
 
-/** Where each replica finds the API's SECRET_KEY (a file on a read-only volume, never an env value). */
-export const SECRET_DIR = "/run/secrets";
+/**
+ * Where each replica finds the API's SECRET_KEY (a file on a read-only volume, never an
+ * env value): the same folder the data stores' secrets writer fills (shared/secretFilesWriter.ts).
+ */
+export const SECRET_DIR = SECRETS_DIR;
 /** The replicas' SECRET_KEY_FILE, and the file the key writer writes. */
 export const SECRET_KEY_FILE = `${SECRET_DIR}/secret-key`;
 
@@ -70,7 +71,7 @@ const SECRET_FILE_NAMES = (Object.keys(SECRET_FILES) as (keyof typeof SECRET_FIL
  * value).
  */
 export function secretsDigest(stdin: string): string {
-  return createHash("sha256").update(stdin).digest("hex").slice(0, 16);
+  return shortDigest(stdin);
 }
 
 /**

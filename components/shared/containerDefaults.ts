@@ -40,11 +40,9 @@ export function hardening(addCapabilities: string[] = []) {
  * A read-only root filesystem, with a small tmpfs for each directory the process writes
  * at run time (sockets, pid and lock files, temp files), owned by the container's user:
  * Docker mounts a tmpfs root-owned otherwise (measured: Postgres could not create its
- * lock file in /run/postgresql). Files the program uploads cannot go there: Docker
- * refuses a copy into a read-only root filesystem ("container rootfs is marked
- * read-only") and a copy into a tmpfs, which is mounted only once the container runs;
- * a copy onto a volume is allowed (measured with docker cp on Docker 20.10), so
- * uploads go onto a volume of their own.
+ * lock file in /run/postgresql). Such a container takes no provider upload (Docker
+ * refuses the provider's extraction at "/" on a read-only root, and a tmpfs is mounted
+ * only once the container runs): its secret files come from secretFilesWriter.ts.
  * `tmpfs` holds the directory and its size in MB.
  */
 export function readOnlyRoot(user: string, tmpfs: Record<string, number>) {

@@ -87,11 +87,16 @@ export function secretFilesWriterArgv(a: SecretFilesWriterArgvArgs): string[] {
 }
 
 /**
- * 16 hex of a SHA-256 of the files: a container label that replaces the server when a
- * file changes (it reads them only when it starts), saying nothing about them.
+ * 16 hex of a SHA-256: for a container label (`taskflow.rotation`) that says whether
+ * secret contents changed and nothing about them (each is a long random value).
  */
+export function shortDigest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** The files' digest: a label that replaces the server when a file changes (it reads them only when it starts). */
 export function secretFilesDigest(files: Record<string, string>): string {
-  return createHash("sha256").update(secretFilesWriterStdin(files)).digest("hex").slice(0, 16);
+  return shortDigest(secretFilesWriterStdin(files));
 }
 
 export interface SecretFilesWriterArgs {
