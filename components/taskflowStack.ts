@@ -5,7 +5,7 @@ import { parseImageRef, versionOf } from "../config/imageRef";
 import { Api, SWARM_CHECK, SwarmApi } from "./api";
 import { Backup, Postgres, Redis } from "./data";
 import { HealthGate } from "./gates";
-import { Cutover, Gateway } from "./gateway";
+import { ACME_CA_ROOT_FILE, Cutover, Gateway } from "./gateway";
 import { generatedPassword, hostCommand, Networks } from "./shared";
 
 export interface TaskflowStackArgs {
@@ -166,7 +166,12 @@ export class TaskflowStack extends pulumi.ComponentResource {
       `${name}-health-gate`,
       {
         gatewayUrl: gateway.url,
-        gatewayCaFrom: c.gateway.domain !== undefined && c.gateway.tls === "internal" ? gateway.proxy.name : undefined,
+        // A CA the host does not trust: Caddy's internal one, or gateway.acmeCaRoot's.
+        gatewayCaFrom:
+          c.gateway.domain !== undefined && (c.gateway.tls === "internal" || c.gateway.acmeCaRoot !== undefined)
+            ? gateway.proxy.name
+            : undefined,
+        gatewayCaPath: c.gateway.acmeCaRoot !== undefined ? ACME_CA_ROOT_FILE : undefined,
         // A new Caddy (Caddyfile or image change) is healthy on its own socket; this checks
         // requests through the port before the old Caddy is deleted at the end of the update.
         gatewayProxyId: gateway.proxy.id,

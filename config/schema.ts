@@ -85,6 +85,12 @@ const VERSION_ERROR = "a version such as v1.2.3 or a commit SHA: letters, digits
 
 // Where clients reach the gateway, which the health gate requests: http(s) only, one line.
 const PUBLIC_URL_ERROR = "an http(s) URL where clients reach the gateway";
+/** An https ACME directory: host, port and path only, so nothing in it is Caddyfile syntax (space, braces, quotes). */
+const ACME_CA_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+const ACME_CA_ERROR = "an https URL of an ACME directory (host, port and path only), e.g. https://ca.internal/acme/acme/directory";
+/** One PEM certificate: base64 lines between its markers, nothing else. */
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]{1,76}\n)+-----END CERTIFICATE-----\n?$/;
+const ACME_CA_ROOT_ERROR = "one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), at most 16 KiB";
 
 const apiSchema = z
   .strictObject({
@@ -189,6 +195,21 @@ const gatewaySchema = z.strictObject({
     .email({ error: "an e-mail address for the CA's expiry notices" })
     .optional()
     .describe("an e-mail address for the CA's expiry notices"),
+  acmeCa: z
+    .string()
+    .regex(ACME_CA_URL, { error: ACME_CA_ERROR })
+    .optional()
+    .describe(
+      "the ACME directory Caddy asks for certificates (Caddy's `acme_ca`), when not Let's Encrypt's: a company CA (step-ca, Vault) or a CA's staging directory; with `tls: acme` only",
+    ),
+  acmeCaRoot: z
+    .string()
+    .max(16384, { error: ACME_CA_ROOT_ERROR })
+    .regex(PEM_CERTIFICATE, { error: ACME_CA_ROOT_ERROR })
+    .optional()
+    .describe(
+      "the PEM root certificate of `gateway.acmeCa` when no public root signs it: Caddy trusts it for the directory (`acme_ca_root`), and the health gate for the certificate it issues",
+    ),
   httpsHostPort: port().default(443).describe("the published HTTPS port (not `gateway.hostPort`)"),
   httpsListenPort: intBetween(1025, 65535).default(8443).describe("Caddy's HTTPS port in the container (not `gateway.listenPort`)"),
   hsts: computedDefault(bool().optional()).describe(
@@ -425,6 +446,18 @@ function httpsRules(c: { environment: string; gateway: z.output<typeof gatewaySc
     if (g.tls === "internal")
       ctx.addIssue({ code: "custom", path: ["gateway", "tls"], message: "acme in production: browsers do not trust Caddy's internal CA" });
   }
+  if (g.acmeCa !== undefined && (g.domain === undefined || g.tls !== "acme"))
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "acmeCa"],
+      message: "only with gateway.domain and gateway.tls: acme (the CA issues that name's certificate)",
+    });
+  if (g.acmeCaRoot !== undefined && g.acmeCa === undefined)
+    ctx.addIssue({
+      code: "custom",
+      path: ["gateway", "acmeCaRoot"],
+      message: "only with gateway.acmeCa: the public CAs' roots are trusted already",
+    });
   if (g.domain === undefined) return;
   if (g.httpsListenPort === g.listenPort) {
     ctx.addIssue({

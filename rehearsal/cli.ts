@@ -96,6 +96,8 @@ async function main(): Promise<number> {
         engine.state.settings = { configFrom: base, sets };
         const history = (engine.state.history ??= []);
         if (history.at(-1) !== outputs.image) history.push(String(outputs.image));
+        // The outputs the workflows read back (`pulumi stack output`): none is a secret.
+        engine.state.outputs = { image: String(outputs.image), url: String(outputs.url) };
         engine.save();
       }
     }

@@ -53,6 +53,8 @@ export interface StackState {
   settings?: { configFrom: string; sets: [string, unknown][] };
   /** Images of successful updates, oldest first, like `pulumi stack history`. */
   history?: string[];
+  /** The last successful update's outputs the workflows read (`pulumi stack output`). */
+  outputs?: { image: string; url: string };
 }
 
 export interface Counts {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Smoke test after a deploy: /health answers 200 and /api/v1/status reports the
-# expected version, retried a bounded number of times.
+# Smoke test after a deploy, through the public URL: /health answers 200, /api/v1/status
+# reports the expected version, and a read through the database answers (the health gate
+# checks the first two only: a release whose queries fail passes it), retried a bounded
+# number of times.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/smoke.sh URL EXPECTED_VERSION
-Checks URL/health (200) and URL/api/v1/status ("version" == EXPECTED_VERSION).
+Checks URL/health (200), URL/api/v1/status ("version" == EXPECTED_VERSION) and
+URL/api/v1/tasks/0 (404: a read through the database; ids start at 1, so nothing is written or shown).
 Env: SMOKE_ATTEMPTS (default 30), SMOKE_INTERVAL seconds (default 2).
 Exit codes: 0 pass, 1 fail after all attempts, 64 usage.
 USAGE
@@ -20,11 +23,12 @@ last=""
 for i in $(seq 1 "$attempts"); do
   health="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/health" || true)"
   version="$(curl -s --max-time 5 "$url/api/v1/status" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).version??"")}catch{console.log("")}})' || true)"
-  if [ "$health" = "200" ] && [ "$version" = "$expected" ]; then
-    echo "smoke: $url healthy, version $version (attempt $i)"
+  db="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/api/v1/tasks/0" || true)"
+  if [ "$health" = "200" ] && [ "$version" = "$expected" ] && [ "$db" = "404" ]; then
+    echo "smoke: $url healthy, version $version, database read answers (attempt $i)"
     exit 0
   fi
-  last="health $health, version '${version}'"
+  last="health $health, version '${version}', database read $db (expected 404)"
   sleep "$interval"
 done
 echo "smoke: FAILED after $attempts attempts: $last (expected version '$expected')" >&2

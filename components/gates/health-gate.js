@@ -99,16 +99,16 @@ function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
   });
 }
 
-/** The internal CA's root from the gateway container, once it exists (Caddy makes it at start). */
-function internalCaRoot(container) {
-  const r = spawnSync("docker", ["exec", container, "cat", INTERNAL_CA_ROOT], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`cannot read ${INTERNAL_CA_ROOT} from ${container}: ${lastLine(r.stderr)}`);
+/** The CA root the gateway's certificate chains to, from its Caddy container: the internal CA's once Caddy made it at start, or gateway.acmeCaRoot's file. */
+function caRoot(container, file = INTERNAL_CA_ROOT) {
+  const r = spawnSync("docker", ["exec", container, "cat", file], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`cannot read ${file} from ${container}: ${lastLine(r.stderr)}`);
   return r.stdout;
 }
 
 async function probeGateway(opts) {
   try {
-    const ca = opts.gatewayCaFrom ? (opts.ca ??= internalCaRoot(opts.gatewayCaFrom)) : undefined;
+    const ca = opts.gatewayCaFrom ? (opts.ca ??= caRoot(opts.gatewayCaFrom, opts.gatewayCaPath)) : undefined;
     const get = (path) => httpGet(new URL(path, opts.gatewayUrl), { ca });
     const health = await get(opts.healthPath);
     const status = await get(opts.statusPath);

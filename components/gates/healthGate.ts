@@ -10,6 +10,8 @@ export interface HealthGateArgs {
   gatewayUrl?: pulumi.Input<string>;
   /** With `tls internal`: the gateway container whose CA root the gate trusts. */
   gatewayCaFrom?: pulumi.Input<string>;
+  /** Where that root is in the container, when not the internal CA's (gateway.acmeCaRoot). */
+  gatewayCaPath?: string;
   /** The Caddy container serving: a new one (a gateway change) is gated through again. */
   gatewayProxyId?: pulumi.Input<string>;
   expectedVersion: string;
@@ -38,6 +40,7 @@ export class HealthGate extends pulumi.ComponentResource {
         healthGateArgv({
           gatewayUrl,
           gatewayCaFrom,
+          gatewayCaPath: args.gatewayCaPath,
           replicas,
           service: svc,
           expectedVersion: args.expectedVersion,

@@ -12,6 +12,8 @@ export interface HealthGateOptions {
   gatewayUrl?: string;
   /** The Caddy container whose internal CA (`tls internal`) the gate must trust. */
   gatewayCaFrom?: string;
+  /** The root's file in that container, when not the internal CA's (gateway.acmeCaRoot). */
+  gatewayCaPath?: string;
   expectedVersion: string;
   /** Containers to probe from inside (container runtime). */
   replicas: string[];

@@ -5,18 +5,20 @@
 // CommonJS, so the plain Node script can load it.
 "use strict";
 
-const USAGE = `usage: health-gate.js [--gateway-url URL [--gateway-ca-from CONTAINER]] --expect-version V
+const USAGE = `usage: health-gate.js [--gateway-url URL [--gateway-ca-from CONTAINER [--gateway-ca-path FILE]]] --expect-version V
   --port N --health-path P --status-path P --attempts K --interval S --timeout S
   (--replica NAME... | --service NAME --task-count N --network NET --probe-image IMAGE --stack STACK)
 Without --gateway-url only the replicas are checked (the gate before the cutover).
 --service: a swarm service's tasks, found by tasks.NAME from a probe container on NET;
   exactly N tasks must answer.
---gateway-ca-from: trust the root of Caddy's internal CA, read from that Caddy container.`;
+--gateway-ca-from: trust the root of Caddy's internal CA, read from that Caddy container;
+  --gateway-ca-path: another root file there instead (gateway.acmeCaRoot's).`;
 
 // Flag -> [option path, kind]. Order is the argv order.
 const SCALARS = [
   ["--gateway-url", "gatewayUrl", "string", true],
   ["--gateway-ca-from", "gatewayCaFrom", "string", true],
+  ["--gateway-ca-path", "gatewayCaPath", "string", true],
   ["--expect-version", "expectedVersion", "string"],
   ["--port", "port", "number"],
   ["--health-path", "healthPath", "string"],

@@ -29,6 +29,8 @@ export const UPSTREAM_RESOLVER = `${UPSTREAM_RESOLVER_ADDRESS}:${UPSTREAM_RESOLV
 export const GATEWAY_RUN_DIR = "/run/gateway";
 const CADDY_ADMIN_SOCKET = `${GATEWAY_RUN_DIR}/admin.sock`;
 export const CADDY_HEALTH_SOCKET = `${GATEWAY_RUN_DIR}/health.sock`;
+/** Where a Caddy container's command writes gateway.acmeCaRoot (gateway.ts); the health gate reads it there. */
+export const ACME_CA_ROOT_FILE = "/etc/caddy/acme-ca-root.pem";
 /** While GATEWAY_RUN_DIR/draining exists the Caddy answers `Connection: close` (image/gateway-proxy-init). */
 export const DRAINING_FILE_NAME = "draining";
 
@@ -64,6 +66,10 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     // Non-root: installing the internal CA into the container's trust store would fail.
     ...(g.tls === "internal" ? ["\tskip_install_trust"] : []),
     ...(g.acmeEmail ? [`\temail ${g.acmeEmail}`] : []),
+    // Another ACME CA than Caddy's default, and the root its directory is served with
+    // (caddyconfig/httpcaddyfile/options.go:47-48, tlsapp.go:528-543).
+    ...(g.acmeCa ? [`\tacme_ca ${g.acmeCa}`] : []),
+    ...(g.acmeCaRoot ? [`\tacme_ca_root ${ACME_CA_ROOT_FILE}`] : []),
     "}",
     "",
     // Plain HTTP: the container health check, ACME HTTP-01 challenges (Caddy answers

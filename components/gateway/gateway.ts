@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { TaskflowConfig } from "../../config";
 import { hardening, labels, limits, logOptions, readOnlyRoot, seconds } from "../shared";
-import { GATEWAY_RUN_DIR, httpsPortSuffix, renderCaddyfile } from "./caddyfile";
+import { ACME_CA_ROOT_FILE, GATEWAY_RUN_DIR, httpsPortSuffix, renderCaddyfile } from "./caddyfile";
 import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
 
 export interface GatewayArgs {
@@ -30,6 +30,9 @@ export const CADDYFILE_ENV = "GATEWAY_CADDYFILE";
 const CADDYFILE_DIR = "/etc/caddy";
 /** Only the variable's value is written: nothing of the Caddyfile is shell-interpreted. */
 const WRITE_CADDYFILE_THEN_RUN = `printf '%s\\n' "$${CADDYFILE_ENV}" > ${CADDYFILE_DIR}/Caddyfile && exec gateway-proxy-init`;
+/** gateway.acmeCaRoot travels the same way, to the file the Caddyfile names (only when set: other stacks' command is unchanged). */
+export const ACME_CA_ROOT_ENV = "GATEWAY_ACME_CA_ROOT";
+const WRITE_ACME_CA_ROOT = `printf '%s\\n' "$${ACME_CA_ROOT_ENV}" > ${ACME_CA_ROOT_FILE} && `;
 /** The edge runs dnsmasq and a shell loop: small, fixed limits. */
 const EDGE_LIMITS = { memoryMb: 64, cpus: 0.25 };
 /** Both containers' Docker health check timing. */
@@ -124,12 +127,13 @@ export class Gateway extends pulumi.ComponentResource {
         image: s.image,
         user: s.user,
         // image/gateway-proxy-init: `caddy run` on /etc/caddy/Caddyfile, drained on SIGTERM.
-        command: ["sh", "-c", WRITE_CADDYFILE_THEN_RUN],
+        command: ["sh", "-c", `${s.acmeCaRoot ? WRITE_ACME_CA_ROOT : ""}${WRITE_CADDYFILE_THEN_RUN}`],
         envs: [
           "XDG_CONFIG_HOME=/config",
           "XDG_DATA_HOME=/data",
           `GATEWAY_DRAIN_SECONDS=${s.drainSeconds}`,
           `${CADDYFILE_ENV}=${caddyfile}`,
+          ...(s.acmeCaRoot ? [`${ACME_CA_ROOT_ENV}=${s.acmeCaRoot.trimEnd()}`] : []),
         ],
         networkMode: pulumi.interpolate`container:${this.container.id}`,
         // The Caddyfile, the admin and health sockets and the drain flag (GATEWAY_RUN_DIR),

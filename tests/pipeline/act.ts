@@ -93,11 +93,18 @@ export interface ActOptions {
   event: "push" | "pull_request" | "schedule" | "workflow_dispatch";
   payload: Record<string, unknown>;
   workflow: string;
-  job: string;
+  /** One job and the jobs it needs; without it, every job the event starts (the whole run). */
+  job?: string;
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
   /** Environment every step sees (act's --env). */
   env?: Record<string, string>;
+  /**
+   * Host names the run's steps resolve (name -> address), as a runner's DNS would: act
+   * runs in a mount namespace of its own where /etc/hosts has them too, so this machine's
+   * /etc/hosts is never changed. Needs root (unshare).
+   */
+  hosts?: Record<string, string>;
   timeoutSeconds?: number;
 }
 
@@ -117,6 +124,17 @@ function runnerEnv(home: string): NodeJS.ProcessEnv {
     XDG_CACHE_HOME: path.join(home, ".cache"),
     npm_config_cache: path.join(os.homedir(), ".npm"),
   };
+}
+
+/** `argv` run in a private mount namespace whose /etc/hosts is this machine's plus `hosts` (written into `scratch`). */
+export function withHosts(scratch: string, hosts: Record<string, string>, argv: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0)
+    throw new Error("runAct's hosts option needs root (unshare --mount): run the pipeline tests as root, as CI does");
+  const file = path.join(scratch, "hosts");
+  const extra = Object.entries(hosts).map(([name, address]) => `${address}\t${name}\n`);
+  writeFileSync(file, `${readFileSync("/etc/hosts", "utf8").trimEnd()}\n${extra.join("")}`);
+  // --propagation private: the bind mount never reaches the machine's own namespace.
+  return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', file, ...argv]];
 }
 
 /** Runs one job (and the jobs it needs) of a workflow in `repo.work`; never throws on a failed job. */
@@ -140,7 +158,7 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
     o.event,
     "-e", event,
     "-W", path.join(".github/workflows", o.workflow),
-    "-j", o.job,
+    ...(o.job ? ["-j", o.job] : []),
     "-P", "ubuntu-24.04=-self-hosted",
     "--no-skip-checkout",
     "--action-cache-path", path.join(scratch, "cache"),
@@ -152,8 +170,9 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
     ...maps.flatMap((m) => ["--local-repository", m]),
   ]; // prettier-ignore
   const started = Date.now();
+  const [command, argv] = o.hosts ? withHosts(scratch, o.hosts, [ACT, ...args]) : [ACT, args];
   // HOME is the run's own: a step that writes ~/.ssh or ~/.docker writes there.
-  const run = spawnSync(ACT, args, {
+  const run = spawnSync(command, argv, {
     cwd: repo.work,
     encoding: "utf8",
     env: runnerEnv(home),
@@ -163,6 +182,6 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
   const log = `${run.stdout ?? ""}${run.stderr ?? ""}${missing.length ? `\n(no stand-in for ${missing.join(", ")})` : ""}`;
   // TASKFLOW_PIPELINE_LOGS=<dir>: keep each run's whole log there, to read a failure.
   if (process.env.TASKFLOW_PIPELINE_LOGS)
-    writeFileSync(path.join(process.env.TASKFLOW_PIPELINE_LOGS, `${o.workflow}-${o.job}-${started}.log`), log);
+    writeFileSync(path.join(process.env.TASKFLOW_PIPELINE_LOGS, `${o.workflow}-${o.job ?? "all"}-${started}.log`), log);
   return { status: run.status, log, seconds: (Date.now() - started) / 1000 };
 }

@@ -75,7 +75,22 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
     expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).code).toBe(0);
     const fail = script("smoke.sh", [`http://127.0.0.1:${port}`, "v9"], { env: { SMOKE_ATTEMPTS: "2", SMOKE_INTERVAL: "1" } });
     expect(fail.code).toBe(1);
-    expect(fail.err).toBe("smoke: FAILED after 2 attempts: health 200, version 'v2' (expected version 'v9')");
+    expect(fail.err).toBe("smoke: FAILED after 2 attempts: health 200, version 'v2', database read 404 (expected 404) (expected version 'v9')");
+  });
+
+  it("smoke.sh fails a release whose database reads fail, though its health and version pass (what the health gate cannot see)", async () => {
+    // The app's role loses SELECT on tasks: /health (SELECT 1) and /api/v1/status still
+    // answer, a read of a task answers 500.
+    psql("REVOKE SELECT ON tasks FROM taskflow_app");
+    try {
+      expect((await get(port, "/health")).status).toBe(200);
+      const fail = script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"], { env: { SMOKE_ATTEMPTS: "2", SMOKE_INTERVAL: "1" } });
+      expect(fail.code).toBe(1);
+      expect(fail.err).toBe("smoke: FAILED after 2 attempts: health 200, version 'v2', database read 500 (expected 404) (expected version 'v2')");
+    } finally {
+      psql("GRANT SELECT ON tasks TO taskflow_app");
+    }
+    expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).out).toMatch(/^smoke: .* healthy, version v2, database read answers \(attempt 1\)$/);
   });
 
   it("backs up, verifies, and restores after the rows are gone", async () => {

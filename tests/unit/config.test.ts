@@ -42,6 +42,8 @@ const ENV_NAME = "environment variable names: A-Z, 0-9 and _";
 const APP_SETTING =
   "one of the app's own settings: CORS_ORIGINS, LOG_LEVEL, TZ, WEB_CONCURRENCY or TASKFLOW_APP_<NAME> (variables the runtime reads, such as LD_*, PG*, PYTHON* or GUNICORN_CMD_ARGS, are refused)";
 const ENV_VALUE = "a single-line value without control characters";
+const ACME_CA = "an https URL of an ACME directory (host, port and path only), e.g. https://ca.internal/acme/acme/directory";
+const ACME_CA_ROOT = "one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), at most 16 KiB";
 
 // Input an attacker with write access to a stack file (or a careless one) might try:
 // root in disguise, shell metacharacters, newlines, path tricks, look-alike characters,
@@ -58,6 +60,26 @@ const HOSTILE: [string, string, unknown, string][] = [
   ["dev", "redis.runAs", "redis", `taskflow:redis.runAs: got "redis"; expected ${NUMERIC_USER}`],
   ["dev", "gateway.user", "caddy", `taskflow:gateway.user: got "caddy"; expected ${NUMERIC_USER}`],
   ["dev", "postgres.runAs", "999:999,uid=0", `taskflow:postgres.runAs: got "999:999,uid=0"; expected ${NUMERIC_USER}`],
+  // The ACME CA's URL and root go into the Caddyfile and a file: no Caddyfile syntax, no second certificate's worth of text.
+  [
+    "production",
+    "gateway.acmeCa",
+    "https://ca.internal/dir {\n}\nadmin 0.0.0.0:2019",
+    `taskflow:gateway.acmeCa: got "https://ca.internal/dir {\\n}\\nadmin 0.0.0.0:2019"; expected ${ACME_CA}`,
+  ],
+  [
+    "production",
+    "gateway.acmeCa",
+    'https://ca.internal/dir"',
+    `taskflow:gateway.acmeCa: got "https://ca.internal/dir\\""; expected ${ACME_CA}`,
+  ],
+  ["production", "gateway.acmeCa", "http://ca.internal/dir", `taskflow:gateway.acmeCa: got "http://ca.internal/dir"; expected ${ACME_CA}`],
+  [
+    "production",
+    "gateway.acmeCaRoot",
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n}\nadmin 0.0.0.0:2019\n",
+    `taskflow:gateway.acmeCaRoot: got "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n}\\nadmin 0.0.0.0:2019\\n"; expected ${ACME_CA_ROOT}`,
+  ],
   ["dev", "redis.runAs", "999\n", `taskflow:redis.runAs: got "999\\n"; expected ${NUMERIC_USER}`],
   ["dev", "api.user", "app; rm -rf /", `taskflow:api.user: got "app; rm -rf /"; expected ${USER}`],
   ["dev", "api.user", "app\nroot", `taskflow:api.user: got "app\\nroot"; expected ${USER}`],
@@ -289,6 +311,18 @@ describe("loadConfig", () => {
       "gateway.httpsHostPort",
       80,
       "taskflow:gateway.httpsHostPort: got 80; expected a host port other than gateway.hostPort (80)",
+    ],
+    [
+      "dev",
+      "gateway.acmeCa",
+      "https://ca.internal/acme/local/directory",
+      'taskflow:gateway.acmeCa: got "https://ca.internal/acme/local/directory"; expected only with gateway.domain and gateway.tls: acme (the CA issues that name\'s certificate)',
+    ],
+    [
+      "production",
+      "gateway.acmeCaRoot",
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+      'taskflow:gateway.acmeCaRoot: got "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"; expected only with gateway.acmeCa: the public CAs\' roots are trusted already',
     ],
     ["dev", "previews.maxConcurrent", 0, "taskflow:previews.maxConcurrent: got 0; expected a whole number from 1 to 50"],
   ])("%s stack with %s = %j", (stack, key, value, message) => {

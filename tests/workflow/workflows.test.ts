@@ -367,11 +367,14 @@ describe("deploy.yml", () => {
     }
   });
 
-  it("smoke-tests both stacks for the commit's SHA and puts back the image production ran before on any failure", () => {
-    for (const job of [wf.jobs.staging, wf.jobs.production]) {
-      expect(steps(job).find((s) => s.run?.startsWith("bash scripts/smoke.sh"))).toMatchObject({
-        run: 'bash scripts/smoke.sh "$PUBLIC_URL" "$SHA"',
-        env: { PUBLIC_URL: "${{ vars.PUBLIC_URL }}", SHA: "${{ github.sha }}" },
+  it("smoke-tests both stacks for the commit's SHA, at the URL the stack serves, and puts back the image production ran before on any failure", () => {
+    for (const [job, stack] of [
+      [wf.jobs.staging, "staging"],
+      [wf.jobs.production, "production"],
+    ] as const) {
+      expect(steps(job).find((s) => s.run?.includes("bash scripts/smoke.sh"))).toMatchObject({
+        run: `url="$(pulumi stack output url -s ${stack})"\nbash scripts/smoke.sh "$url" "$SHA"\n`,
+        env: { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", SHA: "${{ github.sha }}" },
       });
     }
     const prod = steps(wf.jobs.production);
