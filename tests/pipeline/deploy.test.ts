@@ -110,7 +110,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     // Every image by digest from the registry, as staging and production require. The
     // API's is what both files name before the first deploy (same repository, so each bot
     // commit changes its tag and digest only).
-    v1 = pushByDigest("taskflow-api:v1", `${registry.address}/taskflow/taskflow-api:1.0.0`);
+    v1 = pushByDigest("taskflow-api:v1", `${registry.address}/taskflow/taskflow-api:v1`);
     fixture.pushed.push(v1.split("@")[0]);
     const images = { image: v1, ...fixture.runtimeImages };
     stagingPort = await freePort();
@@ -144,7 +144,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
       files[`Pulumi.${stack}.yaml`] = readFileSync(file, "utf8");
     }
     const start = commitAndPush(repo, files, "staging and production on this machine's Docker");
-    // What production runs before this pipeline's first deploy: 1.0.0, deployed from the file on main.
+    // What production runs before this pipeline's first deploy: v1, deployed from the file on main.
     const [cmd, argv] = withHosts(mkdtempSync(path.join(repo.dir, "initial-")), { [DOMAIN]: "127.0.0.1" }, [
       "node", "-r", "ts-node/register/transpile-only", "rehearsal/cli.ts",
       "--stack", "production", "--config-file", path.join(repo.work, "Pulumi.production.yaml"),
