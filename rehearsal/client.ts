@@ -28,6 +28,7 @@ export const REQUIRED_IMAGES = [
   "taskflow-api:bad-migration",
   "taskflow-api:flaky",
   "taskflow-api:slow-start",
+  "taskflow-api:errors",
 ];
 
 /** Why real-Docker tests cannot run here, or undefined when they can. */

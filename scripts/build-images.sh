@@ -10,7 +10,7 @@ usage() {
 usage: scripts/build-images.sh [--api-tags TAG[,TAG...]] [--help]
 Builds taskflow-base:bookworm (also tagged as app/Dockerfile's BASE_IMAGE),
 taskflow-postgres:15, taskflow-redis:7, taskflow-caddy:2.6 and the TaskFlow API
-(app/) as taskflow-api:{v1,v2,test,never-healthy,bad-migration,flaky,slow-start} on
+(app/) as taskflow-api:{v1,v2,test,never-healthy,bad-migration,flaky,slow-start,errors} on
 the local Docker engine, skipping images whose inputs have not changed.
   --api-tags  build only these API tags (e.g. v1 for the dev stack); default: all
 Needs: docker (engine running), debootstrap (only when the base image is missing).
@@ -18,7 +18,7 @@ Env: TASKFLOW_CACHE (default ~/.cache/taskflow) keeps the debootstrap tree.
 Exit codes: 0 built or up to date, 1 a build failed, 2 a tool is missing, 64 usage.
 USAGE
 }
-api_tags="v1,v2,test,never-healthy,bad-migration,flaky,slow-start"
+api_tags="v1,v2,test,never-healthy,bad-migration,flaky,slow-start,errors"
 while [ $# -gt 0 ]; do
   case "$1" in
     --help) usage; exit 0 ;;
@@ -92,7 +92,7 @@ if wanted test; then build taskflow-api:test "$app" --target test; fi
 for release in v1 v2; do
   if wanted "$release"; then build "taskflow-api:$release" "$app" --build-arg APP_VERSION="$release"; fi
 done
-for fault in never-healthy bad-migration flaky slow-start; do
+for fault in never-healthy bad-migration flaky slow-start errors; do
   if wanted "$fault"; then build "taskflow-api:$fault" "$app" --target faults --build-arg APP_VERSION="$fault" --build-arg FAULT="$fault"; fi
 done
 echo "build-images: done"

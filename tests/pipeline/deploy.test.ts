@@ -174,6 +174,10 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     );
     const badSha = commitAndPush(repo, { "app/taskflow/main.py": broken }, "a release that breaks in production only");
     bad = { sha: badSha, run: pushRun(goodSha, badSha) };
+    console.log(
+      `deploy.yml (a) good release: ${good.run.seconds.toFixed(1)} s, exit ${good.run.status}; ` +
+        `(b) breaks in production: ${bad.run.seconds.toFixed(1)} s, exit ${bad.run.status}`,
+    );
   }, 3_000_000);
 
   afterAll(() => {

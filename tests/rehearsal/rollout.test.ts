@@ -185,4 +185,23 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(containers(stack, "api", "v2")).toHaveLength(2);
     expect(containers(stack, "api", "v2")).not.toEqual(before); // the recovery rolled fresh v2 replicas
   }, 240_000);
+
+  // The gap issue #27 closes: today's gates probe /health and /api/v1/status only, so a
+  // release that fails a share of real requests passes them and takes all traffic. When
+  // the canary's analysis lands, this test turns into its failing case.
+  it("passes a release that answers /health and /api/v1/status but 500s a share of real requests (the gates' blind spot)", async () => {
+    const result = await deploy("taskflow-api:errors", { "api.env": { TASKFLOW_APP_ERROR_SHARE: "0.25" } });
+    expect(result.error).toBeUndefined();
+    const statuses = (urlPath: string) => Promise.all(Array.from({ length: 40 }, async () => (await get(port, urlPath)).status));
+    expect(new Set(await statuses("/health"))).toEqual(new Set([200]));
+    expect(new Set(await statuses("/api/v1/status"))).toEqual(new Set([200]));
+    // Each worker fails exactly a quarter of what it sees; spread over the replicas'
+    // workers, 40 requests get about 10 (one per worker more or less).
+    const tasks = await statuses("/api/v1/tasks");
+    const failed = tasks.filter((s) => s === 500).length;
+    console.log(`taskflow-api:errors (share 0.25) deployed through every gate; GET /api/v1/tasks: ${failed} of 40 answered 500`);
+    expect(failed).toBeGreaterThanOrEqual(4);
+    expect(failed).toBeLessThanOrEqual(16);
+    expect(tasks.filter((s) => s !== 500 && s !== 200)).toEqual([]);
+  }, 240_000);
 });
