@@ -7,6 +7,8 @@
 // (b) a release that breaks in production after its health gate (its database reads fail
 //     there, not in staging): production's smoke test fails, the job puts back the image
 //     production ran before, and the record job keeps main naming it.
+// (d) a release whose image scan finds a HIGH vulnerability: the image job fails, nothing
+//     is pushed or deployed.
 // act ignores `environment:`, so production's approval is not exercised here:
 // tests/workflow holds the workflow to its environments, tests/unit the environments'
 // required reviewers and wait timer.
@@ -75,6 +77,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
   let v1: string;
   let good: { sha: string; run: ActRun };
   let bad: { sha: string; run: ActRun };
+  let flagged: { sha: string; run: ActRun };
 
   const secrets = {
     RELEASE_PACKAGES_TOKEN: "release-packages-token",
@@ -159,6 +162,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
 
     // (a) A good release.
     const goodSha = commitAndPush(repo, { "RELEASE.md": "a good release\n" }, "a good release");
+    fixture.pushed.push(`${registry.address}/taskflow/taskflow-api:${goodSha}`);
     good = { sha: goodSha, run: pushRun(start, goodSha) };
     git(repo.work, "pull", "-q", "--rebase", "origin", "main");
 
@@ -173,10 +177,23 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
       `${handler}        if settings.environment == "production":\n            raise RuntimeError("reads a column production does not have")\n`,
     );
     const badSha = commitAndPush(repo, { "app/taskflow/main.py": broken }, "a release that breaks in production only");
+    fixture.pushed.push(`${registry.address}/taskflow/taskflow-api:${badSha}`);
     bad = { sha: badSha, run: pushRun(goodSha, badSha) };
+    git(repo.work, "pull", "-q", "--rebase", "origin", "main");
+
+    // (d) A dependency with a HIGH finding (the Trivy stand-in reads the image's label).
+    const dockerfile = readFileSync(path.join(repo.work, "app/Dockerfile"), "utf8");
+    const flaggedSha = commitAndPush(
+      repo,
+      { "app/Dockerfile": `${dockerfile}\nLABEL taskflow.test.finding=HIGH\n` },
+      "a dependency with a high finding",
+    );
+    fixture.pushed.push(`${registry.address}/taskflow/taskflow-api:${flaggedSha}`);
+    flagged = { sha: flaggedSha, run: pushRun(badSha, flaggedSha) };
     console.log(
       `deploy.yml (a) good release: ${good.run.seconds.toFixed(1)} s, exit ${good.run.status}; ` +
-        `(b) breaks in production: ${bad.run.seconds.toFixed(1)} s, exit ${bad.run.status}`,
+        `(b) breaks in production: ${bad.run.seconds.toFixed(1)} s, exit ${bad.run.status}; ` +
+        `(d) scan finding: ${flagged.run.seconds.toFixed(1)} s, exit ${flagged.run.status}`,
     );
   }, 3_000_000);
 
@@ -249,6 +266,18 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
         new RegExp(`^${registry.address}/taskflow/taskflow-api:${bad.sha}@sha256:[0-9a-f]{64}$`),
       );
       expect(git(repo.remote, "log", "-1", "--format=%an", "main", "--", "Pulumi.production.yaml")).toBe("taskflow-deploy-bot");
+    });
+  });
+
+  describe("(d) a release whose image has a HIGH finding", () => {
+    it("fails the image job at the scan: nothing pushed, no deploy job runs, both stacks keep what they ran", async () => {
+      expect(flagged.run.status).not.toBe(0);
+      expect(flagged.run.log).toMatch(/trivy \(stand-in\): \S+ has a HIGH finding/);
+      expect(jobOutcomes(flagged.run.log)).toEqual({ image: false });
+      const res = await fetch(`http://${registry.address}/v2/taskflow/taskflow-api/tags/list`);
+      expect((await res.json()).tags).not.toContain(flagged.sha);
+      expect(await versionAt(httpsPort, tls)).toBe(good.sha);
+      expect(await versionAt(stagingPort)).toBe(bad.sha);
     });
   });
 });

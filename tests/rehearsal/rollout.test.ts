@@ -196,12 +196,13 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(new Set(await statuses("/health"))).toEqual(new Set([200]));
     expect(new Set(await statuses("/api/v1/status"))).toEqual(new Set([200]));
     // Each worker fails exactly a quarter of what it sees; spread over the replicas'
-    // workers, 40 requests get about 10 (one per worker more or less).
-    const tasks = await statuses("/api/v1/tasks");
+    // workers, 40 requests get about 10 (one per worker more or less). A read of one task
+    // (none has id 0: 404), not the list: earlier tests in this file leave thousands of rows.
+    const tasks = await statuses("/api/v1/tasks/0");
     const failed = tasks.filter((s) => s === 500).length;
-    console.log(`taskflow-api:errors (share 0.25) deployed through every gate; GET /api/v1/tasks: ${failed} of 40 answered 500`);
+    console.log(`taskflow-api:errors (share 0.25) deployed through every gate; GET /api/v1/tasks/0: ${failed} of 40 answered 500`);
     expect(failed).toBeGreaterThanOrEqual(4);
     expect(failed).toBeLessThanOrEqual(16);
-    expect(tasks.filter((s) => s !== 500 && s !== 200)).toEqual([]);
+    expect(tasks.filter((s) => s !== 500 && s !== 404)).toEqual([]);
   }, 240_000);
 });
