@@ -4,6 +4,8 @@
 // description through refinements but not through a later `.default()` or
 // `.optional()`); the README's config table is rendered from them (config/configDocs.ts,
 // `npm run docs:config`).
+import { X509Certificate } from "node:crypto";
+
 import { z } from "zod";
 
 import {
@@ -85,12 +87,26 @@ const VERSION_ERROR = "a version such as v1.2.3 or a commit SHA: letters, digits
 
 // Where clients reach the gateway, which the health gate requests: http(s) only, one line.
 const PUBLIC_URL_ERROR = "an http(s) URL where clients reach the gateway";
-/** An https ACME directory: host, port and path only, so nothing in it is Caddyfile syntax (space, braces, quotes). */
-const ACME_CA_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
+/** An https ACME directory: host, port (1-65535) and path only, so nothing in it is Caddyfile syntax (space, braces, quotes). */
+const ACME_CA_URL =
+  /^https:\/\/[A-Za-z0-9.-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?(\/[A-Za-z0-9._~%/-]*)?$/;
 const ACME_CA_ERROR = "an https URL of an ACME directory (host, port and path only), e.g. https://ca.internal/acme/acme/directory";
 /** One PEM certificate: base64 lines between its markers, nothing else. */
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]{1,76}\n)+-----END CERTIFICATE-----\n?$/;
-const ACME_CA_ROOT_ERROR = "one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), at most 16 KiB";
+const ACME_CA_ROOT_ERROR =
+  "one PEM certificate of a CA (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----, basicConstraints CA:TRUE), at most 16 KiB";
+/**
+ * Parses as an X.509 CA certificate: Caddy refuses anything else at start (caddytls
+ * acmeissuer.go, "unable to add ... to trust pool"), so the update would fail only at the
+ * new Caddy's health check.
+ */
+const isCaCertificate = (pem: string): boolean => {
+  try {
+    return new X509Certificate(pem).ca;
+  } catch {
+    return false;
+  }
+};
 
 const apiSchema = z
   .strictObject({
@@ -206,6 +222,7 @@ const gatewaySchema = z.strictObject({
     .string()
     .max(16384, { error: ACME_CA_ROOT_ERROR })
     .regex(PEM_CERTIFICATE, { error: ACME_CA_ROOT_ERROR })
+    .refine(isCaCertificate, { error: ACME_CA_ROOT_ERROR })
     .optional()
     .describe(
       "the PEM root certificate of `gateway.acmeCa` when no public root signs it: Caddy trusts it for the directory (`acme_ca_root`), and the health gate for the certificate it issues",

@@ -246,7 +246,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
         "record (production)": true,
       });
       // The gate passed (health and version), the smoke test's database read did not.
-      expect(bad.run.log).toMatch(/smoke: FAILED after 5 attempts: health 200, version '[0-9a-f]{40}', database read 500/);
+      expect(bad.run.log).toContain(`smoke: FAILED after 5 attempts: health 200, version '${bad.sha}', database read 500`);
     });
 
     it("puts back the image production ran before, and the API serves it; staging serves the new release", async () => {
@@ -265,7 +265,6 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
       expect(imageOnMain(repo, "staging")).toMatch(
         new RegExp(`^${registry.address}/taskflow/taskflow-api:${bad.sha}@sha256:[0-9a-f]{64}$`),
       );
-      expect(git(repo.remote, "log", "-1", "--format=%an", "main", "--", "Pulumi.production.yaml")).toBe("taskflow-deploy-bot");
     });
   });
 

@@ -1,6 +1,8 @@
 // The operator scripts against a rehearsed stack's real containers.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -52,6 +54,46 @@ describe("operator scripts", () => {
   });
 });
 
+/** smoke.sh against a stub API on 127.0.0.1 whose task read answers `taskRead` (status, body). */
+async function smokeAgainstStub(taskRead: [number, string]) {
+  const server = http.createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url === "/health") return res.end('{"status":"ok"}');
+    if (req.url === "/api/v1/status") return res.end('{"version":"v3"}');
+    res.statusCode = taskRead[0];
+    res.end(taskRead[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    // Not spawnSync: this process's event loop serves the stub meanwhile.
+    return await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn("bash", [path.join(ROOT, "scripts", "smoke.sh"), `http://127.0.0.1:${port}`, "v3"], {
+        env: { ...process.env, SMOKE_ATTEMPTS: "1", SMOKE_INTERVAL: "0" },
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (b) => (out += b));
+      child.stderr.on("data", (b) => (err += b));
+      child.on("close", (code) => resolve({ code, out: out.trim(), err: err.trim() }));
+    });
+  } finally {
+    server.close();
+  }
+}
+
+describe("smoke.sh's database read", () => {
+  it("passes the app's own 404 for task 0 and fails a generic 404 (the route is gone) or a 500", async () => {
+    expect(await smokeAgainstStub([404, '{"detail":"task not found"}'])).toMatchObject({ code: 0 });
+    const gone = await smokeAgainstStub([404, '{"detail":"Not Found"}']);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toBe(
+      `smoke: FAILED after 1 attempts: health 200, version 'v3', database read 404 without "task not found" (expected health 200, version 'v3', database read 404 "task not found")`,
+    );
+    expect((await smokeAgainstStub([500, "Internal Server Error"])).err).toContain("database read 500 (expected");
+  });
+});
+
 describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
   requireDocker();
   const stack = uniqueStack("rh-ops");
@@ -75,7 +117,9 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
     expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).code).toBe(0);
     const fail = script("smoke.sh", [`http://127.0.0.1:${port}`, "v9"], { env: { SMOKE_ATTEMPTS: "2", SMOKE_INTERVAL: "1" } });
     expect(fail.code).toBe(1);
-    expect(fail.err).toBe("smoke: FAILED after 2 attempts: health 200, version 'v2', database read 404 (expected 404) (expected version 'v9')");
+    expect(fail.err).toBe(
+      `smoke: FAILED after 2 attempts: health 200, version 'v2', database read 404 (expected health 200, version 'v9', database read 404 "task not found")`,
+    );
   });
 
   it("smoke.sh fails a release whose database reads fail, though its health and version pass (what the health gate cannot see)", async () => {
@@ -86,11 +130,15 @@ describe.skipIf(skipRehearsal)("operator scripts on real Docker", () => {
       expect((await get(port, "/health")).status).toBe(200);
       const fail = script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"], { env: { SMOKE_ATTEMPTS: "2", SMOKE_INTERVAL: "1" } });
       expect(fail.code).toBe(1);
-      expect(fail.err).toBe("smoke: FAILED after 2 attempts: health 200, version 'v2', database read 500 (expected 404) (expected version 'v2')");
+      expect(fail.err).toBe(
+        `smoke: FAILED after 2 attempts: health 200, version 'v2', database read 500 (expected health 200, version 'v2', database read 404 "task not found")`,
+      );
     } finally {
       psql("GRANT SELECT ON tasks TO taskflow_app");
     }
-    expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).out).toMatch(/^smoke: .* healthy, version v2, database read answers \(attempt 1\)$/);
+    expect(script("smoke.sh", [`http://127.0.0.1:${port}`, "v2"]).out).toMatch(
+      /^smoke: .* healthy, version v2, database read answers \(attempt 1\)$/,
+    );
   });
 
   it("backs up, verifies, and restores after the rows are gone", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
 import { describe, expect, it } from "vitest";
@@ -43,7 +44,11 @@ const APP_SETTING =
   "one of the app's own settings: CORS_ORIGINS, LOG_LEVEL, TZ, WEB_CONCURRENCY or TASKFLOW_APP_<NAME> (variables the runtime reads, such as LD_*, PG*, PYTHON* or GUNICORN_CMD_ARGS, are refused)";
 const ENV_VALUE = "a single-line value without control characters";
 const ACME_CA = "an https URL of an ACME directory (host, port and path only), e.g. https://ca.internal/acme/acme/directory";
-const ACME_CA_ROOT = "one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), at most 16 KiB";
+const ACME_CA_ROOT =
+  "one PEM certificate of a CA (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----, basicConstraints CA:TRUE), at most 16 KiB";
+// A real root and a real leaf (tests/unit/certificates, made with openssl; no key kept).
+const ROOT_CA_PEM = readFileSync(path.join(__dirname, "certificates", "root-ca.pem"), "utf8");
+const LEAF_PEM = readFileSync(path.join(__dirname, "certificates", "leaf.pem"), "utf8");
 
 // Input an attacker with write access to a stack file (or a careless one) might try:
 // root in disguise, shell metacharacters, newlines, path tricks, look-alike characters,
@@ -321,8 +326,33 @@ describe("loadConfig", () => {
     [
       "production",
       "gateway.acmeCaRoot",
+      ROOT_CA_PEM,
+      `taskflow:gateway.acmeCaRoot: got ${JSON.stringify(ROOT_CA_PEM)}; expected only with gateway.acmeCa: the public CAs' roots are trusted already`,
+    ],
+    // Base64 that is no certificate, and a certificate that is no CA: Caddy would refuse both at start.
+    [
+      "production",
+      "gateway.acmeCaRoot",
       "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-      'taskflow:gateway.acmeCaRoot: got "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"; expected only with gateway.acmeCa: the public CAs\' roots are trusted already',
+      `taskflow:gateway.acmeCaRoot: got "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"; expected ${ACME_CA_ROOT}`,
+    ],
+    [
+      "production",
+      "gateway.acmeCaRoot",
+      LEAF_PEM,
+      `taskflow:gateway.acmeCaRoot: got ${JSON.stringify(LEAF_PEM)}; expected ${ACME_CA_ROOT}`,
+    ],
+    [
+      "production",
+      "gateway.acmeCa",
+      "https://ca.internal:65536/dir",
+      `taskflow:gateway.acmeCa: got "https://ca.internal:65536/dir"; expected ${ACME_CA}`,
+    ],
+    [
+      "production",
+      "gateway.acmeCa",
+      "https://ca.internal:0/dir",
+      `taskflow:gateway.acmeCa: got "https://ca.internal:0/dir"; expected ${ACME_CA}`,
     ],
     ["dev", "previews.maxConcurrent", 0, "taskflow:previews.maxConcurrent: got 0; expected a whole number from 1 to 50"],
   ])("%s stack with %s = %j", (stack, key, value, message) => {

@@ -53,7 +53,8 @@ describe("the dev stack with gateway.domain and tls internal", () => {
 // certificate it issued. Other stacks' Caddy command is unchanged (the conformance
 // fixtures hold their plans).
 describe("the production stack with gateway.acmeCa and gateway.acmeCaRoot", () => {
-  const ROOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBozCCAUqgAwIBAgIRAK\nQQ==\n-----END CERTIFICATE-----\n";
+  // A real root (made with openssl; no key kept): the schema parses it.
+  const ROOT_PEM = readFileSync(path.join(__dirname, "certificates", "root-ca.pem"), "utf8");
   let run: ProgramRun;
   let dev: ProgramRun;
   beforeAll(async () => {

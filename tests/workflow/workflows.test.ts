@@ -350,7 +350,9 @@ describe("deploy.yml", () => {
       env: { REF: "${{ needs.image.outputs.ref }}", DEPLOY_BOT_TOKEN: "${{ secrets.DEPLOY_BOT_TOKEN }}" },
     });
     // After a failed deploy too: then it records the image the rollback put back.
-    expect(wf.jobs["record-production"].if).toBe("always() && needs.production.outputs.running != ''");
+    expect(wf.jobs["record-production"].if).toBe(
+      "always() && (needs.production.result == 'success' || needs.production.result == 'failure') && needs.production.outputs.running != ''",
+    );
     expect(steps(wf.jobs["record-production"]).at(-1)).toMatchObject({
       run: 'bash scripts/set-image.sh production "$RUNNING"',
       env: { RUNNING: "${{ needs.production.outputs.running }}" },
