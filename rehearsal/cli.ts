@@ -4,7 +4,9 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 
+import { loadConfig } from "../config";
 import { parseSetting, ROOT, stackFileConfig, stackFileConfigAt, withSetting } from "../config/stackFile";
+import { useDockerHost } from "./dockerApi";
 import { Rehearsal } from "./engine";
 import { settled, startProgram, valueOf } from "./program";
 import { rehearsalStateFile } from "./stateFile";
@@ -79,14 +81,24 @@ async function main(): Promise<number> {
   try {
     if (args.destroy) {
       log(`rehearse: destroying stack ${args.stack}`);
+      // The engine the stack's config names (its docker.host): --config-file/--config-from
+      // when given, else the last update's settings; the local engine when neither resolves.
+      const last = engine.state.settings;
+      const from = args.configFile ?? args.configFrom;
+      try {
+        const config = from ? configOf(from, []) : last ? configOf(last.configFrom, last.sets) : undefined;
+        if (config) await useDockerHost(loadConfig(config).docker.host);
+      } catch (e) {
+        log(`rehearse: destroying through the local engine (the stack's docker.host: ${(e as Error).message})`);
+        await useDockerHost("unix:///var/run/docker.sock");
+      }
       await engine.destroy();
     } else {
       const previous = args.reuse ? engine.state.settings : undefined;
       const base = args.configFile ?? args.configFrom ?? previous?.configFrom ?? (existsStackFile(args.stack) ? args.stack : "dev");
       const sets = [...(previous?.sets ?? []).filter(([k]) => !args.sets.some(([n]) => n === k)), ...args.sets];
-      // A path (from --config-file, now or in the reused settings) or a stack name.
-      let config = base.includes("/") ? stackFileConfigAt(base) : stackFileConfig(base);
-      for (const [k, v] of sets) config = withSetting(config, k, v);
+      const config = configOf(base, sets);
+      await useDockerHost(loadConfig(config).docker.host);
       log(
         `rehearse: updating stack ${args.stack} (config from ${args.configFile ?? `Pulumi.${base}.yaml`}${sets.length ? `, ${sets.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : ""})`,
       );
@@ -120,6 +132,13 @@ async function main(): Promise<number> {
       JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, failedStep: engine.failedStep }, null, 1),
     );
   return error ? 1 : 0;
+}
+
+/** A stack file's config (`base`: a path, or a stack name) with `sets` applied. */
+function configOf(base: string, sets: [string, unknown][]): Record<string, string> {
+  let config = base.includes("/") ? stackFileConfigAt(base) : stackFileConfig(base);
+  for (const [k, v] of sets) config = withSetting(config, k, v);
+  return config;
 }
 
 function existsStackFile(stack: string): boolean {

@@ -1,10 +1,60 @@
-// A minimal Docker Engine API client over the local socket: the same API the docker
+// A minimal Docker Engine API client over a Unix socket: the same API the docker
 // provider uses, so container settings map field for field and no value (secrets in
-// env or uploads) ever appears in a process's argument list.
+// env or uploads) ever appears in a process's argument list. The socket is the stack's
+// docker.host (useDockerHost): a local one, or for ssh:// a local end of an SSH tunnel
+// to the remote engine's socket, as the provider reaches a remote engine over SSH.
+import { ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
 
-const SOCKET = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replace(/^unix:\/\//, "");
+let SOCKET = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replace(/^unix:\/\//, "");
 const VERSION = "v1.41"; // Docker 20.10
+/** The remote engine's socket an ssh:// host forwards to (Docker's default). */
+const REMOTE_SOCKET = "/var/run/docker.sock";
+let tunnel: ChildProcess | undefined;
+
+/**
+ * Sends every later call to `host` (config's docker.host, already validated:
+ * unix:///path or ssh://user@host[:port]). For ssh:// it starts `ssh -L` forwarding a
+ * local socket to the remote engine's, with the user's own ssh keys and known hosts
+ * (BatchMode: never a prompt), and stops it when this process exits.
+ */
+export async function useDockerHost(host: string): Promise<void> {
+  if (host.startsWith("unix://")) {
+    SOCKET = host.slice("unix://".length);
+    return;
+  }
+  const m = /^ssh:\/\/([^@]+)@([^:]+)(?::(\d+))?$/.exec(host);
+  if (!m) throw new Error(`docker.host ${JSON.stringify(host)}: not unix:// or ssh://user@host[:port]`);
+  const [, user, hostname, port] = m;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rehearsal-ssh-"));
+  const local = path.join(dir, "docker.sock");
+  // prettier-ignore
+  const child = spawn("ssh", [
+    "-nNT", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes", "-o", "ConnectTimeout=30",
+    "-L", `${local}:${REMOTE_SOCKET}`, "-l", user, ...(port ? ["-p", port] : []), "--", hostname,
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (b) => (stderr += b));
+  const stop = () => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stop);
+  for (let i = 0; i < 300 && !existsSync(local); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!existsSync(local)) {
+    stop();
+    throw new Error(`ssh tunnel to ${host} failed: ${stderr.trim() || "no socket within 30 s"}`);
+  }
+  tunnel?.kill();
+  tunnel = child;
+  SOCKET = local;
+}
 
 export class DockerApiError extends Error {
   constructor(

@@ -105,6 +105,12 @@ export interface ActOptions {
    * /etc/hosts is never changed. Needs root (unshare).
    */
   hosts?: Record<string, string>;
+  /**
+   * ssh reads its keys and known hosts from the passwd home, not $HOME: in the run's
+   * namespace the run's own HOME/.ssh (where scripts/ci-ssh.sh writes) is mounted there.
+   * Needs `hosts` (the namespace).
+   */
+  ssh?: boolean;
   timeoutSeconds?: number;
 }
 
@@ -126,15 +132,24 @@ function runnerEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
-/** `argv` run in a private mount namespace whose /etc/hosts is this machine's plus `hosts` (written into `scratch`). */
-export function withHosts(scratch: string, hosts: Record<string, string>, argv: string[]): [string, string[]] {
+/** This user's passwd home's .ssh: where ssh looks, whatever $HOME says. */
+export const PASSWD_SSH_DIR = path.join(os.userInfo().homedir, ".ssh");
+
+/**
+ * `argv` run in a private mount namespace whose /etc/hosts is this machine's plus `hosts`
+ * (written into `scratch`) and, with `sshDir`, whose PASSWD_SSH_DIR is that folder.
+ */
+export function withHosts(scratch: string, hosts: Record<string, string>, argv: string[], sshDir = ""): [string, string[]] {
   if (process.getuid?.() !== 0)
     throw new Error("runAct's hosts option needs root (unshare --mount): run the pipeline tests as root, as CI does");
   const file = path.join(scratch, "hosts");
   const extra = Object.entries(hosts).map(([name, address]) => `${address}\t${name}\n`);
   writeFileSync(file, `${readFileSync("/etc/hosts", "utf8").trimEnd()}\n${extra.join("")}`);
-  // --propagation private: the bind mount never reaches the machine's own namespace.
-  return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', file, ...argv]];
+  // The mount point must exist; an empty ~/.ssh is what ssh would make itself.
+  if (sshDir) mkdirSync(PASSWD_SSH_DIR, { recursive: true, mode: 0o700 });
+  // --propagation private: the bind mounts never reach the machine's own namespace.
+  const script = 'mount --bind "$1" /etc/hosts && if [ -n "$2" ]; then mount --bind "$2" "$3"; fi && shift 3 && exec "$@"';
+  return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", file, sshDir, PASSWD_SSH_DIR, ...argv]];
 }
 
 /** Runs one job (and the jobs it needs) of a workflow in `repo.work`; never throws on a failed job. */
@@ -149,7 +164,8 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
     writeFileSync(
       path.join(scratch, file),
       Object.entries(values)
-        .map(([k, v]) => `${k}=${v}\n`)
+        // A value of several lines (a private key) double-quoted with \n escapes, as godotenv reads it.
+        .map(([k, v]) => `${k}=${v.includes("\n") ? JSON.stringify(v) : v}\n`)
         .join(""),
     );
     return path.join(scratch, file);
@@ -170,7 +186,9 @@ export function runAct(repo: Repo, o: ActOptions): ActRun {
     ...maps.flatMap((m) => ["--local-repository", m]),
   ]; // prettier-ignore
   const started = Date.now();
-  const [command, argv] = o.hosts ? withHosts(scratch, o.hosts, [ACT, ...args]) : [ACT, args];
+  const sshDir = path.join(home, ".ssh");
+  if (o.ssh) mkdirSync(sshDir, { mode: 0o700 });
+  const [command, argv] = o.hosts ? withHosts(scratch, o.hosts, [ACT, ...args], o.ssh ? sshDir : "") : [ACT, args];
   // HOME is the run's own: a step that writes ~/.ssh or ~/.docker writes there.
   const run = spawnSync(command, argv, {
     cwd: repo.work,

@@ -9,11 +9,14 @@
 //     production ran before, and the record job keeps main naming it.
 // (d) a release whose image scan finds a HIGH vulnerability: the image job fails, nothing
 //     is pushed or deployed.
+// Both stacks are reached as the workflow reaches them: docker.host
+// ssh://taskflow-deploy@127.0.0.1:<port>, through an sshd of the test's own (sshd.ts), with
+// the key and host key the jobs install from DOCKER_SSH_KEY and DOCKER_KNOWN_HOSTS.
 // act ignores `environment:`, so production's approval is not exercised here:
 // tests/workflow holds the workflow to its environments, tests/unit the environments'
 // required reviewers and wait timer.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 
@@ -26,6 +29,7 @@ import { AcmeCa, startAcmeCa } from "./acme";
 import { ActRun, commitAndPush, git, Repo, runAct, withHosts } from "./act";
 import { PipelineFixture, setUpPipeline, tearDownPipeline } from "./fixture";
 import { pushByDigest, Registry } from "./registry";
+import { Sshd, startSshd } from "./sshd";
 
 // The stacks the workflow deploys: their Docker objects carry these labels.
 const STACKS = ["staging", "production"];
@@ -71,6 +75,9 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
   let repo: Repo;
   let registry: Registry;
   let ca: AcmeCa;
+  let sshd: Sshd;
+  /** The key and known hosts the test's own ssh calls use (production's first deploy, the teardown). */
+  let sshDir: string;
   let stagingPort: number;
   let httpsPort: number;
   let tls: Tls;
@@ -79,19 +86,18 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
   let bad: { sha: string; run: ActRun };
   let flagged: { sha: string; run: ActRun };
 
-  const secrets = {
-    RELEASE_PACKAGES_TOKEN: "release-packages-token",
-    PULUMI_ACCESS_TOKEN: "pulumi-token",
-    DOCKER_SSH_KEY: "not-used-by-a-local-socket",
-    DEPLOY_BOT_TOKEN: "bot-token",
-  };
   const pushRun = (before: string, sha: string) =>
     runAct(repo, {
       event: "push",
       payload: { ref: "refs/heads/main", before, after: sha, deleted: false, repository: { full_name: "taskflow/taskflow" } },
       workflow: "deploy.yml",
-      secrets,
-      vars: { REGISTRY: registry.address, DOCKER_KNOWN_HOSTS: "127.0.0.1 ssh-ed25519 AAAA" },
+      secrets: {
+        RELEASE_PACKAGES_TOKEN: "release-packages-token",
+        PULUMI_ACCESS_TOKEN: "pulumi-token",
+        DOCKER_SSH_KEY: sshd.privateKey,
+        DEPLOY_BOT_TOKEN: "bot-token",
+      },
+      vars: { REGISTRY: registry.address, DOCKER_KNOWN_HOSTS: sshd.knownHosts },
       env: {
         TASKFLOW_REHEARSAL_STATE_DIR: fixture.stateDir,
         // The runner trusts the company CA, as a self-hosted runner would (smoke.sh's curl).
@@ -101,6 +107,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
         SMOKE_INTERVAL: "1",
       },
       hosts: { [DOMAIN]: "127.0.0.1" },
+      ssh: true,
       timeoutSeconds: 1500,
     });
 
@@ -108,6 +115,11 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     await requireFreePort(HTTP_PORT);
     fixture = await setUpPipeline();
     ({ repo, registry } = fixture);
+    sshd = await startSshd(await freePort());
+    sshDir = path.join(repo.dir, "ssh");
+    mkdirSync(sshDir, { mode: 0o700 });
+    writeFileSync(path.join(sshDir, "id_ed25519"), sshd.privateKey, { mode: 0o600 });
+    writeFileSync(path.join(sshDir, "known_hosts"), `${sshd.knownHosts}\n`);
     ca = await startAcmeCa("taskflow-caddy:2.6", "production", DOMAIN, await freePort());
     writeFileSync(path.join(repo.dir, "acme-root.pem"), ca.root);
     // Every image by digest from the registry, as staging and production require. The
@@ -122,14 +134,14 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     const settings: Record<string, Record<string, unknown>> = {
       staging: {
         ...images,
-        "docker.host": "unix:///var/run/docker.sock",
+        "docker.host": sshd.dockerHost,
         "gateway.hostPort": stagingPort,
         "gateway.bindAddress": "127.0.0.1",
         "gateway.publicUrl": `http://127.0.0.1:${stagingPort}`,
       },
       production: {
         ...images,
-        "docker.host": "unix:///var/run/docker.sock",
+        "docker.host": sshd.dockerHost,
         "gateway.hostPort": HTTP_PORT,
         "gateway.bindAddress": "127.0.0.1",
         "gateway.httpsHostPort": httpsPort,
@@ -151,7 +163,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     const [cmd, argv] = withHosts(mkdtempSync(path.join(repo.dir, "initial-")), { [DOMAIN]: "127.0.0.1" }, [
       "node", "-r", "ts-node/register/transpile-only", "rehearsal/cli.ts",
       "--stack", "production", "--config-file", path.join(repo.work, "Pulumi.production.yaml"),
-    ]); // prettier-ignore
+    ], sshDir); // prettier-ignore
     const initial = spawnSync(cmd, argv, {
       cwd: ROOT,
       encoding: "utf8",
@@ -199,7 +211,9 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
 
   afterAll(() => {
     ca?.stop();
-    tearDownPipeline(fixture, STACKS);
+    // Through the sshd, as the stacks were deployed (their files name it).
+    tearDownPipeline(fixture, STACKS, (argv) => withHosts(mkdtempSync(path.join(fixture.repo.dir, "teardown-")), {}, argv, sshDir));
+    sshd?.stop();
   }, 300_000);
 
   describe("(a) a good release", () => {

@@ -40,11 +40,24 @@ export async function setUpPipeline(): Promise<PipelineFixture> {
   return { repo, registry, stateDir: path.join(repo.dir, "pulumi-state"), pushed, runtimeImages };
 }
 
-/** Destroys `stacks` through the engine, removes whatever still carries their labels, the images and the folder. */
-export function tearDownPipeline(f: PipelineFixture | undefined, stacks: string[]): void {
+/**
+ * Destroys `stacks` through the engine (each with its stack file from the work clone when
+ * it has one: its docker.host; `wrap` runs the command, e.g. in the runs' namespace),
+ * removes whatever still carries their labels, the images and the folder.
+ */
+export function tearDownPipeline(
+  f: PipelineFixture | undefined,
+  stacks: string[],
+  wrap: (argv: string[]) => [string, string[]] = ([cmd, ...args]) => [cmd, args],
+): void {
   if (!f) return;
   for (const stack of stacks) {
-    spawnSync("node", ["-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", stack, "--destroy"], {
+    const file = path.join(f.repo.work, `Pulumi.${stack}.yaml`);
+    const [cmd, args] = wrap([
+      "node", "-r", "ts-node/register/transpile-only", "rehearsal/cli.ts", "--stack", stack, "--destroy",
+      ...(existsSync(file) ? ["--config-file", file] : []),
+    ]); // prettier-ignore
+    spawnSync(cmd, args, {
       cwd: ROOT,
       env: { ...process.env, TASKFLOW_REHEARSAL_STATE_DIR: f.stateDir },
       stdio: "ignore",
