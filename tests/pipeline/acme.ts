@@ -4,9 +4,9 @@
 // - It serves its directory on the Docker bridge's host address, where the gateway's Caddy
 //   reaches it from its own network (gateway.acmeCa), over TLS from its local CA, whose
 //   root the test hands the stack (gateway.acmeCaRoot).
-// - It validates HTTP-01 on port 80 of the domain, which it resolves to 127.0.0.1 (the
-//   container runs on the host's network): the gateway's published port, so the stack must
-//   publish gateway.hostPort 80 there.
+// - It validates HTTP-01 on port 80 or TLS-ALPN-01 on port 443 of the domain (Caddy picks
+//   either challenge), which it resolves to 127.0.0.1 (the container runs on the host's
+//   network): the stack must publish gateway.hostPort 80 and gateway.httpsHostPort 443 there.
 import * as https from "node:https";
 
 import { labelArgs } from "../../components/shared/labels.js";

@@ -35,15 +35,17 @@ import { Sshd, startSshd } from "./sshd";
 const STACKS = ["staging", "production"];
 // Production's public name, resolved to 127.0.0.1 inside the runs (runAct's hosts) and by the CA.
 const DOMAIN = "taskflow.test";
-// HTTP-01 validates on port 80: production's gateway publishes it on 127.0.0.1.
+// The CA validates on the standard ports, HTTP-01 on 80 and TLS-ALPN-01 on 443 (Caddy
+// picks either): production's gateway publishes both on 127.0.0.1.
 const HTTP_PORT = 80;
+const HTTPS_PORT = 443;
 
 /** Throws unless 127.0.0.1:port can be bound (nothing else holds it). */
 async function requireFreePort(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once("error", (e) =>
-      reject(new Error(`127.0.0.1:${port} is taken (${e.message}): production's ACME HTTP-01 challenge needs it`)),
+      reject(new Error(`127.0.0.1:${port} is taken (${e.message}): production's ACME challenges need it`)),
     );
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
   });
@@ -113,6 +115,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
 
   beforeAll(async () => {
     await requireFreePort(HTTP_PORT);
+    await requireFreePort(HTTPS_PORT);
     fixture = await setUpPipeline();
     ({ repo, registry } = fixture);
     sshd = await startSshd(await freePort());
@@ -129,7 +132,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     fixture.pushed.push(v1.split("@")[0]);
     const images = { image: v1, ...fixture.runtimeImages };
     stagingPort = await freePort();
-    httpsPort = await freePort();
+    httpsPort = HTTPS_PORT;
     tls = { servername: DOMAIN, ca: ca.root };
     const settings: Record<string, Record<string, unknown>> = {
       staging: {
@@ -231,7 +234,7 @@ describe.skipIf(skipRehearsal)("deploy.yml from a push to main through staging a
     it("pushed the image with its version to the registry; production's smoke test passed over HTTPS from the CA", async () => {
       const res = await fetch(`http://${registry.address}/v2/taskflow/taskflow-api/tags/list`);
       expect((await res.json()).tags).toEqual(expect.arrayContaining([good.sha, bad.sha]));
-      expect(good.run.log).toContain(`smoke: https://${DOMAIN}:${httpsPort} healthy, version ${good.sha}, database read answers`);
+      expect(good.run.log).toContain(`smoke: https://${DOMAIN} healthy, version ${good.sha}, database read answers`);
       expect(good.run.log).toContain(`smoke: http://127.0.0.1:${stagingPort} healthy, version ${good.sha}, database read answers`);
     });
 
