@@ -99,7 +99,10 @@ function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
   });
 }
 
-/** The CA root the gateway's certificate chains to, from its Caddy container: the internal CA's once Caddy made it at start, or gateway.acmeCaRoot's file. */
+/**
+ * The CA root the gateway's certificate chains to, from its Caddy container: the internal
+ * CA's once Caddy made it at start, or gateway.acmeCaRoot's file.
+ */
 function caRoot(container, file = INTERNAL_CA_ROOT) {
   const r = spawnSync("docker", ["exec", container, "cat", file], { encoding: "utf8", timeout: 10_000 });
   if (r.status !== 0) throw new Error(`cannot read ${file} from ${container}: ${lastLine(r.stderr)}`);

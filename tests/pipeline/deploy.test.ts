@@ -44,9 +44,7 @@ const HTTPS_PORT = 443;
 async function requireFreePort(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
-    server.once("error", (e) =>
-      reject(new Error(`127.0.0.1:${port} is taken (${e.message}): production's ACME challenges need it`)),
-    );
+    server.once("error", (e) => reject(new Error(`127.0.0.1:${port} is taken (${e.message}): production's ACME challenges need it`)));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
   });
 }

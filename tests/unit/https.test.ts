@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { ACME_CA_ROOT_FILE, ACME_CA_ROOT_ENV, CADDYFILE_ENV } from "../../components/gateway";
+import { ACME_CA_ROOT_ENV, ACME_CA_ROOT_FILE, CADDYFILE_ENV } from "../../components/gateway";
 import { withSetting } from "../../config/stackFile";
 import { caddyfileOf, find, ProgramRun, runProgram, stackFileConfig, T } from "../mocks";
 
