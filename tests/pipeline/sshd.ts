@@ -5,7 +5,7 @@
 // test's own (never the machine's sshd), for one system user in the docker group, as a
 // deploy user is on a real Docker host. stop() removes the user and everything else.
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -96,9 +96,10 @@ export async function startSshd(port: number): Promise<Sshd> {
       "",
     ].join("\n"),
   );
-  const child: ChildProcess = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr!.on("data", (b) => (log += b));
+  // Its log to a file, never a pipe: the tests block this process's event loop in
+  // spawnSync (act), and an undrained pipe would stall sshd mid-handshake.
+  const log = path.join(dir, "sshd.log");
+  const child: ChildProcess = spawn(SSHD, ["-D", "-E", log, "-f", config], { stdio: "ignore" });
   const stop = () => {
     child.kill();
     if (created) {
@@ -113,8 +114,9 @@ export async function startSshd(port: number): Promise<Sshd> {
   try {
     await waitForPort(port, 10_000);
   } catch (e) {
+    const text = existsSync(log) ? readFileSync(log, "utf8") : "";
     stop();
-    throw new Error(`sshd did not start: ${(e as Error).message}\n${log}`);
+    throw new Error(`sshd did not start: ${(e as Error).message}\n${text}`);
   }
   const [type, key] = readFileSync(path.join(dir, "host_key.pub"), "utf8").split(" ");
   return {
