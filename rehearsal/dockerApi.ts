@@ -3,7 +3,7 @@
 // env or uploads) ever appears in a process's argument list. The socket is the stack's
 // docker.host (useDockerHost): a local one, or for ssh:// a local end of an SSH tunnel
 // to the remote engine's socket, as the provider reaches a remote engine over SSH.
-import { ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -13,7 +13,8 @@ let SOCKET = (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock").replace(
 const VERSION = "v1.41"; // Docker 20.10
 /** The remote engine's socket an ssh:// host forwards to (Docker's default). */
 const REMOTE_SOCKET = "/var/run/docker.sock";
-let tunnel: ChildProcess | undefined;
+/** Stops the tunnel in use, if any: a later useDockerHost replaces it. */
+let stopTunnel: (() => void) | undefined;
 
 /**
  * Sends every later call to `host` (config's docker.host, already validated:
@@ -23,6 +24,8 @@ let tunnel: ChildProcess | undefined;
  */
 export async function useDockerHost(host: string): Promise<void> {
   if (host.startsWith("unix://")) {
+    stopTunnel?.();
+    stopTunnel = undefined;
     SOCKET = host.slice("unix://".length);
     return;
   }
@@ -51,8 +54,8 @@ export async function useDockerHost(host: string): Promise<void> {
     stop();
     throw new Error(`ssh tunnel to ${host} failed: ${stderr.trim() || "no socket within 30 s"}`);
   }
-  tunnel?.kill();
-  tunnel = child;
+  stopTunnel?.();
+  stopTunnel = stop;
   SOCKET = local;
 }
 
