@@ -1,12 +1,13 @@
-// Constant keep-alive load on 127.0.0.1 from the strict client (bench/strictClient.ts):
-// every response and every failure is recorded with its time, so a run can be cut
-// into windows. Nothing is retried.
+// Keep-alive load on 127.0.0.1 from the strict client (bench/strictClient.ts): paced
+// (open loop, `ratePerSecond`) or saturating (closed loop, without it). Every response
+// and every failure is recorded with its time, so a run can be cut into windows.
+// Nothing is retried.
 import { report, startStrictLoad, StrictTrace } from "./strictClient";
 
 export type LoadTrace = StrictTrace;
 
-export function traceLoad(port: number, connections: number, maxSeconds: number) {
-  const load = startStrictLoad({ port, connections, maxSeconds });
+export function traceLoad(port: number, connections: number, maxSeconds: number, ratePerSecond?: number) {
+  const load = startStrictLoad({ port, connections, maxSeconds, ratePerSecond });
   return { trace: load.trace, stop: load.stop };
 }
 

@@ -10,6 +10,7 @@ import { cutoverArgv } from "../components/gateway";
 import { LABELS } from "../components/shared";
 import type { TaskflowConfig } from "../config";
 import { containers, docker, networkOf, rehearse } from "../rehearsal/client";
+import type { Timing } from "../rehearsal/engine";
 
 /** Retries `attempt` every 500 ms until it stops throwing, for at most `seconds`. */
 export function waitFor(attempt: () => void, seconds: number): void {
@@ -27,8 +28,8 @@ export function waitFor(attempt: () => void, seconds: number): void {
 
 export interface Strategy {
   name: string;
-  /** Deploys `image` and resolves when the tool says it is done. */
-  rollTo(image: string): Promise<void>;
+  /** Deploys `image` and resolves when the tool says it is done, with its step timings where it has them. */
+  rollTo(image: string): Promise<Timing[] | void>;
   port: number;
 }
 
@@ -40,6 +41,7 @@ export function pulumiWay(stack: string, port: number, sets: Record<string, unkn
     async rollTo(image) {
       const r = await rehearse(stack, { ...sets, image });
       if (!r.ok) throw new Error(`rehearsal failed: ${r.error}`);
+      return r.timings;
     },
   };
 }

@@ -1,6 +1,9 @@
 // A load client that never retries, for counting what real API clients see during a
 // rollout. Each of N connections is its own keep-alive socket that sends a request,
-// reads the whole response, and sends the next. A failed request
+// reads the whole response, and sends the next: at once (closed loop, as fast as the
+// server answers: a stress load), or, with `ratePerSecond`, on a fixed schedule (open
+// loop, as wrk2 paces it: latency counts from the time a request was due, so a stall
+// delays no measurement; coordinated omission corrected). A failed request
 // is counted and never sent again; the next request opens a new socket, as a pooled
 // client would. Nothing is forgiven: resets, an early EOF, refused connections,
 // timeouts and every non-2xx count. Traffic goes to 127.0.0.1 only.
@@ -46,7 +49,7 @@ export interface StrictLoadOptions {
   port: number;
   connections: number;
   path?: string;
-  /** Every Nth request of a connection is a POST of a new task to this path (0: GETs only). */
+  /** Every Nth request of the load (over all connections) is a POST of a new task to this path (0: GETs only). */
   postEvery?: number;
   postPath?: string;
   /** Per-request timeout; a slower answer counts as a timeout. */
@@ -57,6 +60,11 @@ export interface StrictLoadOptions {
   tls?: { servername: string; ca?: string };
   /** A tag in POSTed titles, so a test can find its own rows. */
   runId?: string;
+  /**
+   * Requests per second over all connections, each connection sending on its own fixed
+   * schedule (staggered); without it every connection sends as soon as it has an answer.
+   */
+  ratePerSecond?: number;
 }
 
 export function classify(err: NodeJS.ErrnoException): FailureKind {
@@ -76,21 +84,44 @@ export function startStrictLoad(o: StrictLoadOptions) {
   const trace: StrictTrace = { samples: [], failures: [], created: [] };
   const timeoutMs = o.timeoutMs ?? 10_000;
   const runId = o.runId ?? `load-${process.pid}-${Date.now()}`;
+  if (o.ratePerSecond !== undefined && !(o.ratePerSecond > 0 && Number.isFinite(o.ratePerSecond))) {
+    throw new Error(`ratePerSecond must be a positive number of requests per second, got ${o.ratePerSecond}`);
+  }
   let stopping = false;
-  const deadline = setTimeout(
-    () => {
-      stopping = true;
-    },
-    (o.maxSeconds ?? 180) * 1000,
-  );
+  const wakers = new Set<() => void>();
+  const stop = () => {
+    stopping = true;
+    for (const wake of [...wakers]) wake();
+  };
+  const deadline = setTimeout(stop, (o.maxSeconds ?? 180) * 1000);
   const host = o.tls ? `${o.tls.servername}:${o.port}` : `127.0.0.1:${o.port}`;
+  // Open loop: connection i sends its n-th request at t0 + (i / N + n) x period.
+  const period = o.ratePerSecond ? (o.connections / o.ratePerSecond) * 1000 : 0;
+  const t0 = Date.now();
+  const waitUntil = (t: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, t - Date.now()));
+      wakers.add(done);
+    });
 
+  // Counted over the whole load, so a paced connection that sends once a second still
+  // carries its share of POSTs in a short update.
+  let sent = 0;
   const connection = async (index: number) => {
     const conn = new Connection(o, timeoutMs);
     let n = 0;
     while (!stopping) {
+      const due = period ? t0 + (index / o.connections + n) * period : Date.now();
+      if (due > Date.now()) await waitUntil(due);
+      if (stopping) break;
       n++;
-      const post = (o.postEvery ?? 0) > 0 && n % o.postEvery! === 0;
+      sent++;
+      const post = (o.postEvery ?? 0) > 0 && sent % o.postEvery! === 0;
       const title = post ? `${runId}-${index}-${n}` : "";
       const method = post ? "POST" : "GET";
       const body = post ? JSON.stringify({ title }) : "";
@@ -99,7 +130,8 @@ export function startStrictLoad(o: StrictLoadOptions) {
         `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: taskflow-strict-client\r\n` +
         (post ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : "") +
         "\r\n";
-      const start = Date.now();
+      // From when it was due (open loop), not when it could be sent.
+      const start = period ? due : Date.now();
       const r = await conn.exchange(head + body);
       if ("status" in r) {
         trace.samples.push({ t: Date.now(), ms: Date.now() - start, status: r.status, method });
@@ -115,7 +147,7 @@ export function startStrictLoad(o: StrictLoadOptions) {
     trace,
     runId,
     stop: async (): Promise<StrictTrace> => {
-      stopping = true;
+      stop();
       await all;
       clearTimeout(deadline);
       return trace;

@@ -129,7 +129,14 @@ async function main(): Promise<number> {
   if (args.result)
     writeFileSync(
       args.result,
-      JSON.stringify({ ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, failedStep: engine.failedStep }, null, 1),
+      JSON.stringify(
+        {
+          ...{ ok: !error, error, outputs, counts: c, seconds, started },
+          ...{ plan: engine.plan, timings: engine.timings, failedStep: engine.failedStep },
+        },
+        null,
+        1,
+      ),
     );
   return error ? 1 : 0;
 }

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { LABELS } from "../components/shared";
 import { ROOT } from "../config/stackFile";
 import type { Step } from "../conformance/plan";
+import type { Timing } from "./engine";
 import { engineKind, realUp } from "./realEngine";
 import { rehearsalStateFile } from "./stateFile";
 
@@ -72,6 +73,9 @@ export interface RehearsalResult {
   plan?: Step[];
   /** `type name` of the step that failed (e.g. `command:local:Command taskflow-api-migration`). */
   failedStep?: string;
+  /** The rehearsal's own: when its update began, and each provider call's start and end (ms since the epoch). */
+  started?: number;
+  timings?: Timing[];
   log: string;
 }
 

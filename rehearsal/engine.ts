@@ -57,6 +57,15 @@ export interface StackState {
   outputs?: { image: string; url: string };
 }
 
+/** When a step's provider call ran (ms since the epoch): the benchmark's phase budget. */
+export interface Timing {
+  op: "create" | "update" | "replace" | "delete";
+  type: string;
+  name: string;
+  start: number;
+  end: number;
+}
+
 export interface Counts {
   created: number;
   updated: number;
@@ -102,6 +111,8 @@ export class Rehearsal {
   readonly counts: Counts = { created: 0, updated: 0, replaced: 0, deleted: 0, same: 0 };
   /** Every step in the order it started, in the form recorded real plans have (conformance/plan.ts). */
   readonly plan: Step[] = [];
+  /** Each provider call's start and end, in the order they ended. */
+  readonly timings: Timing[] = [];
   failure?: Error;
   /** `type name` of the step that failed, as the real engine's failed-step event names it. */
   failedStep?: string;
@@ -166,7 +177,7 @@ export class Rehearsal {
       if (!old) {
         this.log(`+ create   ${label}`);
         step({ op: "create" });
-        const made = await provider.create(name, inputs, this.log);
+        const made = await this.timed("create", type, name, () => provider.create(name, inputs, this.log));
         this.record(entry(made.id, made.outputs));
         this.counts.created++;
         return { id: made.id, state: made.outputs };
@@ -183,7 +194,7 @@ export class Rehearsal {
       if (!old.tainted && provider.updatable(changed) && forced.length === 0) {
         this.log(`~ update   ${label} (${changed.join(", ")})`);
         step({ op: "update", diffs: changed });
-        const outputs = await provider.update!(old.id, old.outputs, inputs, this.log);
+        const outputs = await this.timed("update", type, name, () => provider.update!(old.id, old.outputs, inputs, this.log));
         this.record({ ...entry(old.id, outputs) });
         this.counts.updated++;
         return { id: old.id, state: outputs };
@@ -207,7 +218,7 @@ export class Rehearsal {
         // The old object keeps running (and serving) until the deletes at the end.
         this.state.pendingDeletes.push(old);
       }
-      const made = await provider.create(name, inputs, this.log);
+      const made = await this.timed("replace", type, name, () => provider.create(name, inputs, this.log));
       this.record(entry(made.id, made.outputs));
       this.counts.replaced++;
       return { id: made.id, state: made.outputs };
@@ -238,6 +249,15 @@ export class Rehearsal {
       (e) => e.type === "docker:index/container:Container" && e.dependencies.includes(old.key) && JSON.stringify(e.inputs).includes(old.id),
     );
     return direct.flatMap((d) => [...this.dependentsOf(d), d]);
+  }
+
+  private async timed<T>(op: Timing["op"], type: string, name: string, call: () => Promise<T>): Promise<T> {
+    const start = Date.now();
+    try {
+      return await call();
+    } finally {
+      this.timings.push({ op, type, name, start, end: Date.now() });
+    }
   }
 
   private fail(err: Error): Error {
@@ -274,7 +294,7 @@ export class Rehearsal {
     for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
       this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
       this.plan.push({ op, type: e.type, name: e.name });
-      await PROVIDERS[e.type].delete(e.id, e.outputs, this.log);
+      await this.timed("delete", e.type, e.name, () => PROVIDERS[e.type].delete(e.id, e.outputs, this.log));
       // By identity, not id: a pending delete can share its id with the live resource
       // (a RemoteImage's id is the image's, and a release can return to the same image).
       this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p !== e);

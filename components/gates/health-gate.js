@@ -3,9 +3,17 @@
 // the health path with 200 and report the expected version on the status path,
 // `--attempts` rounds in a row, within `--timeout` seconds. Exit 0 pass, 1 fail, 64 usage.
 // Replicas are probed from inside their own container (docker exec, python3, as the
-// Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it.
+// Docker HEALTHCHECK does); the gateway over HTTP from here, as clients reach it. The
+// probes of a round run side by side.
+//
+// It judges the release, not the machine: a probe that gets no answer in time (a
+// replica or gateway too busy, a `docker exec` that does not start in time: a saturated
+// host) is no verdict; that round neither counts towards the K nor resets them. A wrong
+// answer (non-200, another version, a refused or reset connection) resets them at once,
+// so a flaky or mismatched release fails as fast as before, and a replica that never
+// answers fails at the deadline, as before.
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { execFile } = require("node:child_process");
 const http = require("node:http");
 const https = require("node:https");
 const healthGateOptions = require("./healthGateOptions.js");
@@ -23,6 +31,24 @@ const { REPLICA_PROBE_PY, SERVICE_PROBE_PY } = probes;
 
 /** The last line of a failed command's stderr: its reason, without the noise before it. */
 const lastLine = (stderr) => (stderr || "").trim().split("\n").at(-1);
+
+/** A probe's time for its `docker exec` or `docker run` (python3's start included). */
+const EXEC_TIMEOUT_MS = 20_000;
+/** The gateway probe's time for each of its two requests. */
+const GATEWAY_TIMEOUT_MS = 10_000;
+
+/** Runs a command: its exit status (null when killed), output, and whether it ran out of time. */
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
+      const timedOut = Boolean(err && err.killed);
+      resolve({ status: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** No verdict: the probe got no answer in time. */
+const noVerdict = (why) => ({ ok: false, unknown: true, why });
 
 function serviceProbeArgv(opts) {
   const svc = opts.service;
@@ -50,23 +76,29 @@ function serviceProbeArgv(opts) {
   ];
 }
 
-/** Failures of one round over a swarm service's tasks: each must pass, and exactly `taskCount` must answer. */
+/**
+ * Results of one round over a swarm service's tasks ({ok, why, unknown}): each task must
+ * pass, and exactly `taskCount` must answer.
+ */
 function judgeService(stdout, opts) {
   const lines = stdout.trim().split("\n").filter(Boolean);
-  const failures = lines.flatMap((line) => {
+  const results = lines.map((line) => {
     const [ip, status, version = ""] = line.split(/\s+/);
     const r = judge(Number(status), version, opts.expectedVersion);
-    return r.ok ? [] : [`task ${ip}: ${r.why}`];
+    return r.ok ? r : { ...r, why: `task ${ip}: ${r.why}` };
   });
   const svc = opts.service;
-  if (lines.length !== svc.taskCount) failures.push(`service ${svc.name}: ${lines.length} task(s) answer, expected ${svc.taskCount}`);
-  return failures;
+  if (lines.length !== svc.taskCount) {
+    results.push({ ok: false, why: `service ${svc.name}: ${lines.length} task(s) answer, expected ${svc.taskCount}` });
+  }
+  return results;
 }
 
-function probeService(opts) {
+async function probeService(opts) {
   const [cmd, ...args] = serviceProbeArgv(opts);
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
-  if (r.status !== 0) return [`probe container failed: ${lastLine(r.stderr)}`];
+  const r = await run(cmd, args, EXEC_TIMEOUT_MS);
+  if (r.timedOut) return [noVerdict(`probe container did not finish within ${EXEC_TIMEOUT_MS / 1000}s`)];
+  if (r.status !== 0) return [{ ok: false, why: `probe container failed: ${lastLine(r.stderr)}` }];
   return judgeService(r.stdout, opts);
 }
 
@@ -74,9 +106,10 @@ function replicaProbeArgv(replica, opts) {
   return ["docker", "exec", replica, "python3", "-c", REPLICA_PROBE_PY, `http://127.0.0.1:${opts.port}`, opts.healthPath, opts.statusPath];
 }
 
-function probeReplica(replica, opts) {
+async function probeReplica(replica, opts) {
   const [cmd, ...args] = replicaProbeArgv(replica, opts);
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 10_000 });
+  const r = await run(cmd, args, EXEC_TIMEOUT_MS);
+  if (r.timedOut) return noVerdict(`docker exec did not finish within ${EXEC_TIMEOUT_MS / 1000}s`);
   if (r.status !== 0) return { ok: false, why: `docker exec failed: ${lastLine(r.stderr)}` };
   const [status, version = ""] = r.stdout.trim().split(/\s+/);
   return judge(Number(status), version, opts.expectedVersion);
@@ -94,7 +127,7 @@ function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
       });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("timeout", () => req.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { timedOut: true })));
     req.on("error", reject);
   });
 }
@@ -103,16 +136,16 @@ function httpGet(url, { ca, timeoutMs = 5000 } = {}) {
  * The CA root the gateway's certificate chains to, from its Caddy container: the internal
  * CA's once Caddy made it at start, or gateway.acmeCaRoot's file.
  */
-function caRoot(container, file = INTERNAL_CA_ROOT) {
-  const r = spawnSync("docker", ["exec", container, "cat", file], { encoding: "utf8", timeout: 10_000 });
+async function caRoot(container, file = INTERNAL_CA_ROOT) {
+  const r = await run("docker", ["exec", container, "cat", file], EXEC_TIMEOUT_MS);
   if (r.status !== 0) throw new Error(`cannot read ${file} from ${container}: ${lastLine(r.stderr)}`);
   return r.stdout;
 }
 
 async function probeGateway(opts) {
   try {
-    const ca = opts.gatewayCaFrom ? (opts.ca ??= caRoot(opts.gatewayCaFrom, opts.gatewayCaPath)) : undefined;
-    const get = (path) => httpGet(new URL(path, opts.gatewayUrl), { ca });
+    const ca = opts.gatewayCaFrom ? (opts.ca ??= await caRoot(opts.gatewayCaFrom, opts.gatewayCaPath)) : undefined;
+    const get = (path) => httpGet(new URL(path, opts.gatewayUrl), { ca, timeoutMs: GATEWAY_TIMEOUT_MS });
     const health = await get(opts.healthPath);
     const status = await get(opts.statusPath);
     let version = "";
@@ -123,11 +156,13 @@ async function probeGateway(opts) {
     }
     return judge(health.status, String(version), opts.expectedVersion);
   } catch (e) {
+    if (e.timedOut) return noVerdict(`no answer within ${GATEWAY_TIMEOUT_MS / 1000}s`);
     return { ok: false, why: `request failed: ${e.message}` };
   }
 }
 
 function judge(status, version, expected) {
+  if (status === -1) return noVerdict("health did not answer within the probe's 5 s");
   if (status !== 200) return { ok: false, why: `health answered ${status || "nothing"}` };
   if (version !== expected) return { ok: false, why: `reports version "${version}", expected "${expected}"` };
   return { ok: true };
@@ -142,24 +177,34 @@ async function runGate(
   let streak = 0;
   let round = 0;
   let lastFailures = [];
+  let lastUnknown = [];
   while (now() < deadline) {
     round += 1;
-    const failures = opts.service !== undefined ? probeSvc(opts) : [];
-    for (const replica of opts.replicas) {
-      const r = probeOne(replica, opts);
-      if (!r.ok) failures.push(`${replica}: ${r.why}`);
+    // Every probe of the round at once: a round takes its slowest probe, not their sum.
+    const named = await Promise.all([
+      ...(opts.service !== undefined ? [Promise.resolve(probeSvc(opts)).then((rs) => rs.map((r) => ({ r, who: "" })))] : []),
+      ...opts.replicas.map((replica) => Promise.resolve(probeOne(replica, opts)).then((r) => [{ r, who: `${replica}: ` }])),
+      ...(opts.gatewayUrl !== undefined ? [Promise.resolve(probeGw(opts)).then((r) => [{ r, who: `gateway ${opts.gatewayUrl}: ` }])] : []),
+    ]);
+    const results = named.flat();
+    const failures = results.filter(({ r }) => !r.ok && !r.unknown).map(({ r, who }) => `${who}${r.why}`);
+    const unknown = results.filter(({ r }) => r.unknown).map(({ r, who }) => `${who}${r.why}`);
+    if (failures.length > 0) {
+      streak = 0;
+      lastFailures = failures;
+      log(`health-gate: round ${round}: fail: ${failures.join("; ")}`);
+    } else if (unknown.length > 0) {
+      lastUnknown = unknown;
+      log(`health-gate: round ${round}: no verdict (${streak}/${opts.attempts} kept): ${unknown.join("; ")}`);
+    } else {
+      streak += 1;
+      log(`health-gate: round ${round}: pass (${streak}/${opts.attempts})`);
+      if (streak >= opts.attempts) return true;
     }
-    if (opts.gatewayUrl !== undefined) {
-      const gw = await probeGw(opts);
-      if (!gw.ok) failures.push(`gateway ${opts.gatewayUrl}: ${gw.why}`);
-    }
-    streak = failures.length === 0 ? streak + 1 : 0;
-    lastFailures = failures;
-    log(`health-gate: round ${round}: ${failures.length === 0 ? `pass (${streak}/${opts.attempts})` : `fail: ${failures.join("; ")}`}`);
-    if (streak >= opts.attempts) return true;
     await sleep(opts.intervalSeconds);
   }
-  log(`health-gate: FAILED after ${opts.timeoutSeconds}s: ${lastFailures.join("; ") || "not enough passing rounds in a row"}`);
+  const why = lastFailures.length > 0 ? lastFailures : lastUnknown;
+  log(`health-gate: FAILED after ${opts.timeoutSeconds}s: ${why.join("; ") || "not enough passing rounds in a row"}`);
   return false;
 }
 

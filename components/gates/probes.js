@@ -1,11 +1,13 @@
-// The HTTP probes that run inside API containers, all built on one Python `get`: the
-// Docker HEALTHCHECK (exit status), the health gate's replica probe and its swarm
-// service probe ("<status> <version>" lines). python3 is in every TaskFlow API image.
+// The HTTP probes that run inside API containers: the Docker HEALTHCHECK (exit status),
+// the health gate's replica probe and its swarm service probe ("<status> <version>"
+// lines). python3 is in every TaskFlow API image.
 // Dependency-free CommonJS: the API part's HEALTHCHECK and health-gate.js
 // both load it; typed by probes.d.ts.
 "use strict";
 
-// GET with a 2 s timeout: (status, body); (0, b'') when nothing answered.
+// GET with a 2 s timeout: (status, body); (0, b'') when nothing answered. It is in
+// every replica's Docker HEALTHCHECK (HTTP_PROBE_PY): a change to its text replaces
+// every replica, so the gate's probes have their own (TIMED_GET).
 const GET = [
   "import json, socket, sys, urllib.request",
   "def get(url):",
@@ -16,11 +18,29 @@ const GET = [
   "        return getattr(e, 'code', 0), b''",
 ];
 
-// "<health status> <version>" for a base URL.
+// The gate's GET: a 5 s timeout, and a timeout told apart from a refusal, as -1: a
+// replica too busy to answer in time is not judged on it (health-gate.js).
+// urlopen raises TimeoutError when the read times out, URLError(reason=TimeoutError)
+// when the connect does (Python 3.11: socket.timeout is TimeoutError).
+const TIMED_GET = [
+  "import json, socket, sys, urllib.request",
+  "def get(url):",
+  "    try:",
+  "        r = urllib.request.urlopen(url, timeout=5)",
+  "        return r.status, r.read()",
+  "    except Exception as e:",
+  "        if isinstance(e, TimeoutError) or isinstance(getattr(e, 'reason', None), TimeoutError):",
+  "            return -1, b''",
+  "        return getattr(e, 'code', 0), b''",
+];
+
+// "<health status> <version>" for a base URL (status -1: no answer in time).
 const PROBE = [
-  ...GET,
+  ...TIMED_GET,
   "def probe(base, health_path, status_path):",
   "    health, _ = get(base + health_path)",
+  "    if health == -1:",
+  "        return '-1 '",
   "    _, body = get(base + status_path)",
   "    try:",
   "        version = json.loads(body).get('version', '')",

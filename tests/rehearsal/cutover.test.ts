@@ -42,7 +42,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
 
   /** `action` three times, two seconds apart, under `connections` strict keep-alive clients on `urlPath`. */
   const threeTimesUnderLoad = async (connections: number, action: () => Promise<string>, urlPath = "/api/v1/status") => {
-    const load = startLoad(port, connections, 180, urlPath);
+    const load = startLoad(port, connections, { path: urlPath, mode: "saturating" });
     await sleep(1.5);
     for (let i = 0; i < 3; i++) {
       await action();
@@ -138,8 +138,8 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
       const edge = containers(stack, "gateway");
       const caddy = containers(stack, "gateway-caddy");
       const sets = settings();
-      const api = startLoad(port, connections, 180, "/api/v1/status", undefined, 20);
-      const fast = startLoad(port, 20, 180, GATEWAY_HEALTH);
+      const api = startLoad(port, connections, { postEvery: 20, mode: "saturating" });
+      const fast = startLoad(port, 20, { path: GATEWAY_HEALTH, mode: "saturating" });
       await sleep(1);
       const result = await rehearse(stack, { ...base, ...sets });
       await sleep(1);
@@ -174,7 +174,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
   it("changes how the gateway probes the replicas (a new interval) under 100 clients, replacing nothing at the gateway", async () => {
     const edge = containers(stack, "gateway");
     const caddy = containers(stack, "gateway-caddy");
-    const load = startLoad(port, 100);
+    const load = startLoad(port, 100, { mode: "saturating" });
     await sleep(1);
     const result = await rehearse(stack, { ...base, "gateway.healthIntervalSeconds": 3 });
     await sleep(1);
@@ -190,7 +190,7 @@ describe.skipIf(skipRehearsal)("cutover without a reload, under a strict client"
 
   it("starts a replaced edge with the config rendered now (a new listen port), not the old one", async () => {
     const before = containers(stack, "gateway");
-    const load = startLoad(port, 10);
+    const load = startLoad(port, 10, { mode: "saturating" });
     const result = await rehearse(stack, { ...base, "gateway.listenPort": 9090 });
     const report = await load.stop();
     // The edge holds the host port, so replacing it is stop-first: its cost is logged, not hidden.

@@ -6,7 +6,6 @@ import * as http from "node:http";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
 import { INTERNAL_CA_ROOT } from "../../components/gates/health-gate.js";
 import { hstsValue } from "../../components/gateway";
 import { containers, docker, freePort, get, RehearsalResult, rehearse, removeStack, Tls, underLoad, uniqueStack } from "./harness";
@@ -67,7 +66,7 @@ describe.skipIf(skipRehearsal)("HTTPS at the gateway on real Docker", () => {
 
   it("rolls out v1 -> v2 under 20 clients over HTTPS with no failed request, keeping the same certificate", async () => {
     const before = (await get(httpsPort, "/health", tls)).certificate;
-    const { result, load: report } = await underLoad(httpsPort, 20, () => deploy("taskflow-api:v2"), tls);
+    const { result, load: report } = await underLoad(httpsPort, 20, () => deploy("taskflow-api:v2"), { tls });
     console.log(
       `https v2 @20: ${report.requests} requests, p99 ${report.p99} ms, max ${report.max} ms; update ${result.seconds.toFixed(1)}s`,
     );

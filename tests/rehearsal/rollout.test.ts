@@ -29,11 +29,11 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     new Set(await Promise.all(Array.from({ length: n }, async () => (await get(port, "/api/v1/status")).body.version)));
 
   /**
-   * Deploys `image` under `connections` strict keep-alive clients (every 20th request of
-   * a connection POSTs a task); returns the update and what clients saw, and logs it.
+   * Deploys `image` under `connections` strict keep-alive clients, paced (every 20th
+   * request of the load POSTs a task); returns the update and what clients saw, and logs it.
    */
   const deployUnderLoad = async (connections: number, image: string, more: Record<string, unknown> = {}) => {
-    const run = await underLoad(port, connections, () => deploy(image, more), undefined, 20);
+    const run = await underLoad(port, connections, () => deploy(image, more), { postEvery: 20 });
     const { titles: _titles, ...load } = run.load;
     console.log(`${image} under ${connections} strict clients: ${JSON.stringify(load)}`);
     return run;

@@ -1,8 +1,18 @@
+import { execFile } from "node:child_process";
+import * as net from "node:net";
+
 import { describe, expect, it } from "vitest";
 
 import { healthGateArgv, HealthGateOptions } from "../../components";
-// @ts-expect-error: plain CommonJS program, exercised as it runs in command resources
-import { judge, parseArgs, replicaProbeArgv, runGate, serviceProbeArgv } from "../../components/gates/health-gate.js";
+import {
+  judge,
+  judgeService,
+  parseArgs,
+  REPLICA_PROBE_PY,
+  replicaProbeArgv,
+  runGate,
+  serviceProbeArgv,
+} from "../../components/gates/health-gate.js";
 
 const opts = {
   gatewayUrl: "http://127.0.0.1:8080",
@@ -91,13 +101,107 @@ describe("health gate", () => {
     expect(gatewayCalls).toBe(0);
   });
 
+  it("keeps its count through a round without an answer in time: a busy machine does not fail a healthy release", async () => {
+    // pass, no answer in time, pass, no answer, pass: three passes, none reset.
+    const gw = [true, "busy", true, "busy", true];
+    let round = 0;
+    const logs: string[] = [];
+    const ok = await runGate(
+      { ...opts, replicas: ["a"] },
+      {
+        ...clock(),
+        log: (l: string) => logs.push(l),
+        probeOne: () => ({ ok: true }),
+        probeGw: async () => {
+          const r = gw[round++];
+          return r === "busy" ? { ok: false, unknown: true, why: "no answer within 10s" } : { ok: true };
+        },
+      },
+    );
+    expect(ok).toBe(true);
+    expect(round).toBe(5);
+    expect(logs[1]).toBe("health-gate: round 2: no verdict (1/3 kept): gateway http://127.0.0.1:8080: no answer within 10s");
+    expect(logs[4]).toBe("health-gate: round 5: pass (3/3)");
+  });
+
+  it("still resets at a wrong answer, and fails at the deadline when a replica never answers in time, naming it", async () => {
+    const logs: string[] = [];
+    const ok = await runGate(opts, {
+      ...clock(),
+      log: (l: string) => logs.push(l),
+      probeOne: (r: string) => (r === "b" ? { ok: false, unknown: true, why: "docker exec did not finish within 20s" } : { ok: true }),
+      probeGw: async () => ({ ok: true }),
+    });
+    expect(ok).toBe(false);
+    expect(logs.at(-1)).toBe("health-gate: FAILED after 10s: b: docker exec did not finish within 20s");
+    let round = 0;
+    const reset = await runGate(
+      { ...opts, replicas: ["a"], timeoutSeconds: 4 },
+      {
+        ...clock(),
+        log: () => {},
+        probeOne: () => ({ ok: true }),
+        // pass, pass, a 503, then no answers: the 503 reset the count, nothing rebuilt it.
+        probeGw: async () =>
+          [{ ok: true }, { ok: true }, { ok: false, why: "health answered 503" }][round++] ?? { ok: false, unknown: true, why: "x" },
+      },
+    );
+    expect(reset).toBe(false);
+  });
+
+  it("probes a round's replicas and the gateway side by side", async () => {
+    const slow = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), 100));
+    const started = Date.now();
+    const ok = await runGate(
+      { ...opts, replicas: ["a", "b", "c"] },
+      { ...clock(), log: () => {}, probeOne: () => slow({ ok: true }), probeGw: () => slow({ ok: true }) },
+    );
+    expect(ok).toBe(true);
+    // Three rounds of four 100 ms probes: 300 ms side by side, 1200 ms one after another.
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
   it.each([
     [200, "v2", { ok: true }],
     [503, "v2", { ok: false, why: "health answered 503" }],
     [0, "", { ok: false, why: "health answered nothing" }],
     [200, "v1", { ok: false, why: 'reports version "v1", expected "v2"' }],
+    [-1, "", { ok: false, unknown: true, why: "health did not answer within the probe's 5 s" }],
   ])("judges status %s version %j", (status, version, expected) => {
     expect(judge(status, version, "v2")).toEqual(expected);
+  });
+
+  it("tells a probe that got no answer in time (-1) from a refused one (0), in the replica's Python", async () => {
+    // A server that accepts and never answers, and a port nothing listens on.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
+    const closedPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    try {
+      const probe = (p: number) =>
+        new Promise<string>((resolve, reject) =>
+          execFile("python3", ["-c", REPLICA_PROBE_PY, `http://127.0.0.1:${p}`, "/health", "/api/v1/status"], (e, out) =>
+            e ? reject(e) : resolve(out.trim()),
+          ),
+        );
+      const [timedOut, refused] = await Promise.all([probe(port), probe(closedPort)]);
+      expect(timedOut).toBe("-1");
+      expect(refused).toBe("0");
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
+
+  it("judges a swarm round: a task without an answer in time is no verdict, a missing task fails", () => {
+    const svc = { ...opts, expectedVersion: "v2", service: { name: "api", taskCount: 2 } };
+    expect(judgeService("10.0.0.2 200 v2\n10.0.0.3 -1\n", svc)).toEqual([
+      { ok: true },
+      { ok: false, unknown: true, why: "task 10.0.0.3: health did not answer within the probe's 5 s" },
+    ]);
+    expect(judgeService("10.0.0.2 200 v2\n", svc)).toEqual([{ ok: true }, { ok: false, why: "service api: 1 task(s) answer, expected 2" }]);
   });
 
   it("probes a replica from inside its container with the given paths", () => {
@@ -188,7 +292,8 @@ describe("health gate options, written by the program and read by the gate", () 
   });
 
   it("probes the swarm service's tasks on its network, labeled with its stack", () => {
-    const argv = serviceProbeArgv(parseArgs(healthGateArgv(swarm).slice(2)));
+    const parsed = parseArgs(healthGateArgv(swarm).slice(2));
+    const argv = serviceProbeArgv({ ...parsed, service: parsed.service! });
     expect(argv.slice(0, 5)).toEqual(["docker", "run", "--rm", "--network", "taskflow-network-edge-1234567"]);
     expect(argv).toContain("taskflow.stack=staging");
     expect(argv.slice(-4)).toEqual(["tasks.taskflow-api-9f8e7d6", "8000", "/health", "/api/v1/status"]);
