@@ -129,12 +129,6 @@ function runnerEnv(home: string): NodeJS.ProcessEnv {
     HOME: home,
     XDG_CACHE_HOME: path.join(home, ".cache"),
     npm_config_cache: path.join(os.homedir(), ".npm"),
-    // The run's HOME has no .npmrc: without these, each `npm ci` asks the registry for an
-    // audit, funding and a newer npm, which no service answers here (each waits out its
-    // timeout; a hosted runner gets the answers in a second). Nothing is installed differently.
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-    npm_config_update_notifier: "false",
   };
 }
 
