@@ -68,11 +68,12 @@ function measureFloor(stack: string): number {
   return median(samples);
 }
 
-async function servesVersion(port: number, version: string, seconds: number): Promise<void> {
+/** When the gateway first answered with `version` (polled every 100 ms on fresh connections). */
+async function servesVersion(port: number, version: string, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     try {
-      if ((await get(port, "/api/v1/status")).body.version === version) return;
+      if ((await get(port, "/api/v1/status")).body.version === version) return Date.now();
     } catch {
       /* not yet */
     }
@@ -99,6 +100,8 @@ interface Run {
   kind: "rollout" | "rollback";
   /** From starting the tool until it returned and the gateway served the new version. */
   seconds: number;
+  /** From starting the tool until the gateway first answered with the new version. */
+  servedSeconds: number;
   steady?: WindowStats;
   during?: WindowStats;
   after?: WindowStats;
@@ -122,14 +125,23 @@ async function measure(strategy: Strategy, load: Load, round: number, target: st
   const traced = load.kind === "none" ? undefined : traceLoad(strategy.port, load.connections, 600, load.rate);
   if (traced) await sleep(STEADY_MS / 1000 + 0.5);
   const start = Date.now();
+  const served = servesVersion(strategy.port, target.split(":")[1], 180);
+  served.catch(() => undefined); // awaited below; a failed rollTo ends the run first
   const timings = await strategy.rollTo(target);
   const toolEnd = Date.now();
   // Done when clients get the new version through the gateway too: the naive way's
   // outage outlasts its command.
-  await servesVersion(strategy.port, target.split(":")[1], 60);
-  const end = Date.now();
+  const servedAt = await served;
+  const end = Math.max(toolEnd, servedAt);
   const kind = target.endsWith(":v2") ? "rollout" : "rollback";
-  const run: Run = { strategy: strategy.name, load, round, kind, seconds: (end - start) / 1000 };
+  const run: Run = {
+    strategy: strategy.name,
+    load,
+    round,
+    kind,
+    seconds: (end - start) / 1000,
+    servedSeconds: (servedAt - start) / 1000,
+  };
   if (timings) run.phases = phaseBudget(start, toolEnd, timings);
   if (traced) {
     await sleep(AFTER_MS / 1000);
@@ -143,7 +155,7 @@ async function measure(strategy: Strategy, load: Load, round: number, target: st
   }
   const d = run.during;
   console.log(
-    `  ${strategy.name} | ${loadName(load)} #${round} ${kind}: ${run.seconds.toFixed(1)}s` +
+    `  ${strategy.name} | ${loadName(load)} #${round} ${kind}: ${run.seconds.toFixed(1)}s (serves it after ${run.servedSeconds.toFixed(1)}s)` +
       (d
         ? `, ${d.requests} req, ${d.non2xx} non-2xx, ${d.errors} errors, ${d.timeouts} timeouts, p99 ${d.p99} ms (steady ${run.steady!.p99} ms)`
         : "") +
@@ -167,6 +179,7 @@ interface Row {
   duringP99: number;
   rolloutSeconds: number;
   rollbackSeconds: number;
+  servedSeconds: number;
 }
 
 function summarize(runs: Run[]): Row[] {
@@ -198,25 +211,27 @@ function summarize(runs: Run[]): Row[] {
       duringP99: during.p99,
       rolloutSeconds: median(rs.filter((r) => r.kind === "rollout").map((r) => r.seconds)),
       rollbackSeconds: median(rs.filter((r) => r.kind === "rollback").map((r) => r.seconds)),
+      servedSeconds: median(rs.map((r) => r.servedSeconds)),
     };
   });
 }
 
 function table(rows: Row[], floor: number, capacity: number): string {
   const head =
-    "| way | load | rollout s | rollback s | requests | failed (non-2xx / socket errors / timeouts) | steady p50 / p99 / max ms | rollout p50 / p99 / max ms | after p50 / p99 / max ms |";
+    "| way | load | rollout s | rollback s | serves the new version after s | requests | failed (non-2xx / socket errors / timeouts) | steady p50 / p99 / max ms | rollout p50 / p99 / max ms | after p50 / p99 / max ms |";
   const lines = rows.map(
     (r) =>
-      `| ${r.strategy} | ${r.load} | ${r.rolloutSeconds.toFixed(1)} | ${r.rollbackSeconds.toFixed(1)} | ${r.requests} | ${r.failed} (${r.non2xx} / ${r.errors} / ${r.timeouts}) | ${r.steady} | ${r.during} | ${r.after} |`,
+      `| ${r.strategy} | ${r.load} | ${r.rolloutSeconds.toFixed(1)} | ${r.rollbackSeconds.toFixed(1)} | ${r.servedSeconds.toFixed(1)} | ${r.requests} | ${r.failed} (${r.non2xx} / ${r.errors} / ${r.timeouts}) | ${r.steady} | ${r.during} | ${r.after} |`,
   );
   return [
     head,
-    "|---|---|---|---|---|---|---|---|---|",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...lines,
     "",
     `Capacity, measured first in this run: ${capacity.toFixed(0)} requests/s (100 connections sending as fast as answers come); ` +
       `paced rows run at half of it, open loop (latency from each request's intended send time). ` +
-      `Rollout/rollback s: from starting the tool until it returned and the gateway served the new version. ` +
+      `Rollout/rollback s: from starting the tool until it returned and the gateway served the new version (median); ` +
+      `"serves the new version after": until the first answer with it. ` +
       `Windows: steady ${STEADY_MS / 1000} s before, rollout, after ${AFTER_MS / 1000} s. Floor (container start to first healthy /health): ${floor.toFixed(1)} s.`,
   ].join("\n");
 }

@@ -134,7 +134,7 @@ export function startStrictLoad(o: StrictLoadOptions) {
       const start = period ? due : Date.now();
       const r = await conn.exchange(head + body);
       if ("status" in r) {
-        trace.samples.push({ t: Date.now(), ms: Date.now() - start, status: r.status, method });
+        trace.samples.push({ t: Date.now(), ms: Math.round(Date.now() - start), status: r.status, method });
         if (post && r.status === 201) trace.created.push(title);
       } else {
         trace.failures.push({ t: Date.now(), kind: r.kind, code: r.code, method });

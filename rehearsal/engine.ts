@@ -291,16 +291,31 @@ export class Rehearsal {
         new Error(`refusing to delete protected resources: ${protectedOnes.map((e) => e.name).join(", ")} (unprotect them first)`),
       );
     }
-    for (const e of [...entries].sort((a, b) => (DELETE_RANK[a.type] ?? 9) - (DELETE_RANK[b.type] ?? 9))) {
-      this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
-      this.plan.push({ op, type: e.type, name: e.name });
-      await this.timed("delete", e.type, e.name, () => PROVIDERS[e.type].delete(e.id, e.outputs, this.log));
-      // By identity, not id: a pending delete can share its id with the live resource
-      // (a RemoteImage's id is the image's, and a release can return to the same image).
-      this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p !== e);
-      if (this.state.resources[e.key] === e) delete this.state.resources[e.key];
-      this.counts.deleted++;
+    // In parallel where nothing orders them, as Pulumi schedules deletes (v3.248.0
+    // step_generator.go:2536 ScheduleDeletes: antichains of the dependency graph, each run
+    // in parallel, one after another): each round deletes what no other condemned entry
+    // depends on, of the lowest DELETE_RANK among those (containers before networks).
+    const rank = (e: Entry) => DELETE_RANK[e.type] ?? 9;
+    let remaining = [...entries];
+    while (remaining.length > 0) {
+      const free = remaining.filter((e) => !remaining.some((o) => o !== e && o.dependencies.includes(e.key)));
+      const pool = free.length > 0 ? free : remaining;
+      const lowest = Math.min(...pool.map(rank));
+      const batch = pool.filter((e) => rank(e) === lowest);
+      for (const e of batch) {
+        this.log(`- delete   ${short(e.type)} ${e.name}${e.outputs.name && e.type.startsWith("docker") ? ` (${e.outputs.name})` : ""}`);
+        this.plan.push({ op, type: e.type, name: e.name });
+      }
+      await Promise.all(batch.map((e) => this.timed("delete", e.type, e.name, () => PROVIDERS[e.type].delete(e.id, e.outputs, this.log))));
+      for (const e of batch) {
+        // By identity, not id: a pending delete can share its id with the live resource
+        // (a RemoteImage's id is the image's, and a release can return to the same image).
+        this.state.pendingDeletes = this.state.pendingDeletes.filter((p) => p !== e);
+        if (this.state.resources[e.key] === e) delete this.state.resources[e.key];
+        this.counts.deleted++;
+      }
       this.save();
+      remaining = remaining.filter((e) => !batch.includes(e));
     }
   }
 

@@ -180,6 +180,7 @@ async function runGate(
   let lastUnknown = [];
   while (now() < deadline) {
     round += 1;
+    const roundStart = now();
     // Every probe of the round at once: a round takes its slowest probe, not their sum.
     const named = await Promise.all([
       ...(opts.service !== undefined ? [Promise.resolve(probeSvc(opts)).then((rs) => rs.map((r) => ({ r, who: "" })))] : []),
@@ -201,7 +202,8 @@ async function runGate(
       log(`health-gate: round ${round}: pass (${streak}/${opts.attempts})`);
       if (streak >= opts.attempts) return true;
     }
-    await sleep(opts.intervalSeconds);
+    // Rounds start `intervalSeconds` apart: the probes' own time is part of the wait.
+    await sleep(Math.max(0, opts.intervalSeconds - (now() - roundStart) / 1000));
   }
   const why = lastFailures.length > 0 ? lastFailures : lastUnknown;
   log(`health-gate: FAILED after ${opts.timeoutSeconds}s: ${why.join("; ") || "not enough passing rounds in a row"}`);

@@ -149,6 +149,30 @@ describe("health gate", () => {
     expect(reset).toBe(false);
   });
 
+  it("starts rounds `intervalSeconds` apart: the probes' own time is part of the wait", async () => {
+    const c = clock();
+    const sleeps: number[] = [];
+    const ok = await runGate(
+      { ...opts, replicas: ["a"] },
+      {
+        now: c.now,
+        sleep: async (s: number) => {
+          sleeps.push(Math.round(s * 1000) / 1000);
+          await c.sleep(s);
+        },
+        log: () => {},
+        // Each probe takes 300 ms of the fake clock.
+        probeOne: () => {
+          void c.sleep(0.3);
+          return { ok: true };
+        },
+        probeGw: async () => ({ ok: true }),
+      },
+    );
+    expect(ok).toBe(true);
+    expect(sleeps).toEqual([0.7, 0.7]);
+  });
+
   it("probes a round's replicas and the gateway side by side", async () => {
     const slow = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), 100));
     const started = Date.now();
