@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { healthGateArgv, HealthGateOptions } from "../../components";
 import {
   judge,
+  ProbeResult,
   judgeService,
   parseArgs,
   REPLICA_PROBE_PY,
@@ -37,6 +38,23 @@ function clock() {
   };
 }
 
+const PASS: ProbeResult = { ok: true };
+const BUSY: ProbeResult = { ok: false, unknown: true, why: "no answer within 10s" };
+
+/**
+ * The gate over one replica that always passes and a gateway that answers `answers` in
+ * turn (then `after`), on the fake clock: whether it passed, its rounds and its log.
+ */
+async function gatewaySays(answers: ProbeResult[], after: ProbeResult = PASS, timeoutSeconds = opts.timeoutSeconds) {
+  let rounds = 0;
+  const logs: string[] = [];
+  const ok = await runGate(
+    { ...opts, replicas: ["a"], timeoutSeconds },
+    { ...clock(), log: (l: string) => logs.push(l), probeOne: () => PASS, probeGw: async () => answers[rounds++] ?? after },
+  );
+  return { ok, rounds, logs };
+}
+
 describe("health gate", () => {
   it("passes after `attempts` passing rounds in a row", async () => {
     let calls = 0;
@@ -54,18 +72,7 @@ describe("health gate", () => {
   });
 
   it("starts counting again after a failing round", async () => {
-    const results = [true, true, false, true, true, true];
-    let round = 0;
-    const logs: string[] = [];
-    const ok = await runGate(
-      { ...opts, replicas: ["a"] },
-      {
-        ...clock(),
-        log: (l: string) => logs.push(l),
-        probeOne: () => ({ ok: true }),
-        probeGw: async () => (results[round++] ? { ok: true } : { ok: false, why: "health answered 503" }),
-      },
-    );
+    const { ok, rounds: round, logs } = await gatewaySays([PASS, PASS, { ok: false, why: "health answered 503" }, PASS, PASS, PASS]);
     expect(ok).toBe(true);
     expect(round).toBe(6);
     expect(logs[2]).toBe("health-gate: round 3: fail: gateway http://127.0.0.1:8080: health answered 503");
@@ -103,21 +110,7 @@ describe("health gate", () => {
 
   it("keeps its count through a round without an answer in time: a busy machine does not fail a healthy release", async () => {
     // pass, no answer in time, pass, no answer, pass: three passes, none reset.
-    const gw = [true, "busy", true, "busy", true];
-    let round = 0;
-    const logs: string[] = [];
-    const ok = await runGate(
-      { ...opts, replicas: ["a"] },
-      {
-        ...clock(),
-        log: (l: string) => logs.push(l),
-        probeOne: () => ({ ok: true }),
-        probeGw: async () => {
-          const r = gw[round++];
-          return r === "busy" ? { ok: false, unknown: true, why: "no answer within 10s" } : { ok: true };
-        },
-      },
-    );
+    const { ok, rounds: round, logs } = await gatewaySays([PASS, BUSY, PASS, BUSY, PASS]);
     expect(ok).toBe(true);
     expect(round).toBe(5);
     expect(logs[1]).toBe("health-gate: round 2: no verdict (1/3 kept): gateway http://127.0.0.1:8080: no answer within 10s");
@@ -134,19 +127,9 @@ describe("health gate", () => {
     });
     expect(ok).toBe(false);
     expect(logs.at(-1)).toBe("health-gate: FAILED after 10s: b: docker exec did not finish within 20s");
-    let round = 0;
-    const reset = await runGate(
-      { ...opts, replicas: ["a"], timeoutSeconds: 4 },
-      {
-        ...clock(),
-        log: () => {},
-        probeOne: () => ({ ok: true }),
-        // pass, pass, a 503, then no answers: the 503 reset the count, nothing rebuilt it.
-        probeGw: async () =>
-          [{ ok: true }, { ok: true }, { ok: false, why: "health answered 503" }][round++] ?? { ok: false, unknown: true, why: "x" },
-      },
-    );
-    expect(reset).toBe(false);
+    // pass, pass, a 503, then no answers: the 503 reset the count, nothing rebuilt it.
+    const reset = await gatewaySays([PASS, PASS, { ok: false, why: "health answered 503" }], BUSY, 4);
+    expect(reset.ok).toBe(false);
   });
 
   it("starts rounds `intervalSeconds` apart: the probes' own time is part of the wait", async () => {
