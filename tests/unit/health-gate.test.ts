@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { healthGateArgv, HealthGateOptions } from "../../components";
 import {
   judge,
-  ProbeResult,
   judgeService,
   parseArgs,
+  ProbeResult,
   REPLICA_PROBE_PY,
   replicaProbeArgv,
   runGate,
