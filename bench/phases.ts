@@ -10,17 +10,19 @@ export interface Phase {
   seconds: number;
 }
 
-/** Which steps make up each phase, by the resource's name (and op, for the deletes). */
+/** Which steps make up each phase: every delete is "deletes"; the others go by the resource. */
 const PHASES: [string, (t: Timing) => boolean][] = [
-  ["image", (t) => t.op !== "delete" && t.type === "docker:index/remoteImage:RemoteImage"],
-  ["backup", (t) => t.op !== "delete" && /-backup(-|$)/.test(t.name)],
-  ["migration", (t) => t.op !== "delete" && t.name.endsWith("-migration")],
-  ["create + wait healthy", (t) => t.op !== "delete" && (/-replica-\d+$/.test(t.name) || t.type === "docker:index/service:Service")],
-  ["replica gate", (t) => t.op !== "delete" && t.name.endsWith("-replica-gate-check")],
-  ["cutover", (t) => t.op !== "delete" && t.name.endsWith("-cutover-reload")],
-  ["health gate", (t) => t.op !== "delete" && t.name.endsWith("-health-gate-check")],
+  ["image", (t) => t.type === "docker:index/remoteImage:RemoteImage"],
+  ["backup", (t) => /-backup(-|$)/.test(t.name)],
+  ["migration", (t) => t.name.endsWith("-migration")],
+  ["create + wait healthy", (t) => /-replica-\d+$/.test(t.name) || t.type === "docker:index/service:Service"],
+  ["replica gate", (t) => t.name.endsWith("-replica-gate-check")],
+  ["cutover", (t) => t.name.endsWith("-cutover-reload")],
+  ["health gate", (t) => t.name.endsWith("-health-gate-check")],
   ["deletes", (t) => t.op === "delete"],
 ];
+const ofPhase = (phase: string, member: (t: Timing) => boolean) => (t: Timing) =>
+  member(t) && (phase === "deletes") === (t.op === "delete");
 
 export const PHASE_NAMES = ["program start", ...PHASES.map(([p]) => p), "other"];
 
@@ -35,7 +37,7 @@ export function phaseBudget(toolStart: number, toolEnd: number, timings: Timing[
   const first = Math.min(...timings.map((t) => t.start));
   const phases: Phase[] = [{ phase: "program start", seconds: (first - toolStart) / 1000 }];
   for (const [phase, member] of PHASES) {
-    const steps = timings.filter(member);
+    const steps = timings.filter(ofPhase(phase, member));
     if (steps.length === 0) {
       phases.push({ phase, seconds: 0 });
       continue;

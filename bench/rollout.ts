@@ -14,23 +14,18 @@ import { LABELS } from "../components/shared";
 import { ROOT } from "../config/stackFile";
 import { containers, docker, dockerUnavailable, freePort, get, networkOf, rehearse, removeStack, uniqueStack } from "../rehearsal/client";
 import { ChartRun, renderChart } from "./chart";
+import { flag, runMain, sleep } from "./cli";
 import { traceLoad, WindowStats, windowStats } from "./load";
 import { Phase, PHASE_NAMES, phaseBudget } from "./phases";
 import { envFileFrom, naiveWay, pulumiWay, Strategy, swarmWay, waitFor } from "./strategies";
 
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : 0;
 };
 
 function args() {
-  const argv = process.argv.slice(2);
-  const value = (flag: string, fallback: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : fallback;
-  };
-  return { rounds: Number(value("--rounds", "2")), connections: value("--connections", "10,100").split(",").map(Number) };
+  return { rounds: Number(flag("--rounds", "2")), connections: flag("--connections", "10,100").split(",").map(Number) };
 }
 
 /** Seconds from `docker start` of a new API container to its first /health 200 (the floor). */
@@ -372,10 +367,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

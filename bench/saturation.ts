@@ -10,17 +10,11 @@ import * as path from "node:path";
 
 import { ROOT } from "../config/stackFile";
 import { dockerUnavailable, freePort, RehearsalResult, rehearse, removeStack, uniqueStack } from "../rehearsal/client";
+import { flag, runMain, sleep } from "./cli";
 import { traceLoad, windowStats } from "./load";
 
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-
 function args() {
-  const argv = process.argv.slice(2);
-  const value = (flag: string, fallback: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : fallback;
-  };
-  return { rollbacks: Number(value("--rollbacks", "5")), connections: Number(value("--connections", "100")) };
+  return { rollbacks: Number(flag("--rollbacks", "5")), connections: Number(flag("--connections", "100")) };
 }
 
 interface Update {
@@ -103,10 +97,4 @@ async function main(): Promise<number> {
   return wrong.length === 0 && failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

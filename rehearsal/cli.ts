@@ -20,7 +20,7 @@ const USAGE = `usage: npm run rehearse -- --stack NAME [--config-from STACKFILE 
   --reuse-config start from the previous update's --config-from and --set values
   --destroy      delete everything the stack's state holds
   --history      print the images of the stack's successful updates, newest first, and exit
-  --result       write {ok, error, outputs, counts, seconds, plan, failedStep} as JSON to FILE (plan: conformance/plan.ts)
+  --result       write {ok, error, outputs, counts, seconds, plan, timings, failedStep} as JSON to FILE (plan: conformance/plan.ts)
 exit codes: 0 success, 1 the update failed, 64 usage`;
 
 interface Args {
@@ -130,10 +130,7 @@ async function main(): Promise<number> {
     writeFileSync(
       args.result,
       JSON.stringify(
-        {
-          ...{ ok: !error, error, outputs, counts: c, seconds, started },
-          ...{ plan: engine.plan, timings: engine.timings, failedStep: engine.failedStep },
-        },
+        { ok: !error, error, outputs, counts: c, seconds, plan: engine.plan, timings: engine.timings, failedStep: engine.failedStep },
         null,
         1,
       ),

@@ -73,8 +73,7 @@ export interface RehearsalResult {
   plan?: Step[];
   /** `type name` of the step that failed (e.g. `command:local:Command taskflow-api-migration`). */
   failedStep?: string;
-  /** The rehearsal's own: when its update began, and each provider call's start and end (ms since the epoch). */
-  started?: number;
+  /** The rehearsal's own: each provider call's start and end (ms since the epoch). */
   timings?: Timing[];
   log: string;
 }

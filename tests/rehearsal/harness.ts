@@ -9,9 +9,9 @@ export * from "../../rehearsal/client";
 export type LoadReport = StrictReport;
 
 /**
- * Requests per second of a paced load: 10 per connection, at most 150 in all, about 40 %
- * of what the gateway and two replicas serve on this machine's two cores (the benchmark's
- * saturating rows: 300-400 per second). Below saturation, an update takes the time it
+ * Requests per second of a paced load: 10 per connection, at most 150 in all, well below
+ * what the gateway and two replicas serve on this machine's two cores (the benchmark
+ * measured 775-925 per second with 100 saturating connections). Below saturation, an update takes the time it
  * takes, not the time the load leaves it, and latency is measured from when each request
  * was due.
  */
