@@ -4,8 +4,8 @@ import { TaskflowConfig } from "../config";
 import { parseImageRef, versionOf } from "../config/imageRef";
 import { Api, SWARM_CHECK, SwarmApi } from "./api";
 import { Backup, Postgres, Redis } from "./data";
-import { HealthGate } from "./gates";
-import { ACME_CA_ROOT_FILE, Cutover, Gateway } from "./gateway";
+import { CanaryGate, HealthGate } from "./gates";
+import { ACME_CA_ROOT_FILE, Cutover, Gateway, UPSTREAM_LOG_FILE } from "./gateway";
 import { generatedPassword, hostCommand, Networks } from "./shared";
 
 export interface TaskflowStackArgs {
@@ -148,15 +148,38 @@ export class TaskflowStack extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const probe = { port: c.api.port, healthPath: c.api.healthPath, intervalSeconds: c.gateway.healthIntervalSeconds };
+    // A share of real traffic tries the new release before all of it moves: the update
+    // stops here, with the old replicas serving alone again, if the new ones fail more
+    // requests or answer slower than the old ones (container runtime: swarm replaces its
+    // own tasks and has no old set to compare with).
+    const canary =
+      !swarm && canaryEnabled(c)
+        ? new CanaryGate(
+            `${name}-canary`,
+            {
+              gatewayContainer: gateway.container.name,
+              stack,
+              logFile: UPSTREAM_LOG_FILE,
+              runtime: api,
+              probe,
+              canary: c.canary,
+              dockerHost,
+              dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
+            },
+            { parent: this },
+          )
+        : undefined;
+
     const cutover = new Cutover(
       `${name}-cutover`,
       {
         gatewayContainer: gateway.container.name,
         gatewayId: gateway.container.id,
         runtime: api,
-        probe: { port: c.api.port, healthPath: c.api.healthPath, intervalSeconds: c.gateway.healthIntervalSeconds },
+        probe,
         dockerHost,
-        dependsOn: [replicaGate.command, gateway.container, gateway.proxy],
+        dependsOn: [replicaGate.command, ...(canary ? [canary.command] : []), gateway.container, gateway.proxy],
       },
       { parent: this },
     );
@@ -213,4 +236,9 @@ export function expectedVersion(c: TaskflowConfig): string {
   // The schema requires api.version for a digest-only image, so this cannot happen.
   if (version === undefined) throw new Error("`api.version` is required when `image` has no tag");
   return version;
+}
+
+/** The canary runs outside dev unless `canary.enabled` says otherwise. */
+export function canaryEnabled(c: TaskflowConfig): boolean {
+  return c.canary.enabled ?? c.environment !== "dev";
 }

@@ -19,6 +19,7 @@ import {
   imageRef,
   intBetween,
   isPinnedRef,
+  numberBetween,
   numericUserSpec,
   pinnedExpectation,
   port,
@@ -286,6 +287,35 @@ const healthGateSchema = z
   })
   .prefault({});
 
+// The canary step of a rollout (container runtime): components/gates/canaryGate.ts.
+const canarySchema = z
+  .strictObject({
+    enabled: computedDefault(bool().optional()).describe(
+      "serve a few new replicas beside the old ones and compare what the gateway sees of both before the cutover; defaults to on outside dev (container runtime only: swarm replaces its own tasks)",
+    ),
+    replicas: intBetween(1, 20)
+      .default(1)
+      .describe("how many new replicas serve beside the old ones (at most `api.replicas`): their share of traffic is this over old + this"),
+    windowSeconds: intBetween(5, 600)
+      .default(30)
+      .describe("how long the canary serves before its verdict (each rollout takes this much longer)"),
+    minRequests: intBetween(1, 1_000_000)
+      .default(100)
+      .describe("fewer requests to the new replicas in the window are not judged (an idle stack passes, and the update says so)"),
+    maxErrorIncrease: numberBetween(0, 1)
+      .default(0.02)
+      .describe(
+        "the new replicas' share of 5xx (or no answer) may exceed the old ones' by at most this (0.02 = 2 points); checked every second",
+      ),
+    maxLatencyRatio: numberBetween(1, 100)
+      .default(2)
+      .describe("the new replicas' p99 may be at most this many times the old ones' (with `latencySlackMs`)"),
+    latencySlackMs: intBetween(0, 60_000)
+      .default(100)
+      .describe("a new p99 within this many ms of the old one always passes, whatever the ratio"),
+  })
+  .prefault({});
+
 const backupSchema = z
   .strictObject({
     enabled: bool().default(false).describe("a verified `pg_dump` before each image change"),
@@ -397,6 +427,7 @@ export const configSchema = z
     postgres: postgresSchema,
     redis: redisSchema,
     healthGate: healthGateSchema,
+    canary: canarySchema,
     backup: backupSchema,
     logging: loggingSchema,
     protectData: bool().default(false).describe("protect the Postgres and Redis volumes from deletion (`pulumi destroy` refuses)"),
@@ -437,6 +468,13 @@ export const configSchema = z
         code: "custom",
         path: ["redis", "memoryMb"],
         message: `at least ${Math.ceil(c.redis.maxmemoryMb * 1.25)} (redis.maxmemoryMb + 25% for Redis's own overhead), or the kernel kills Redis before it evicts`,
+      });
+    }
+    if (c.canary.replicas > c.api.replicas) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["canary", "replicas"],
+        message: `at most api.replicas (${c.api.replicas}): the canary is some of the new replicas`,
       });
     }
     if (c.healthGate.timeoutSeconds < c.healthGate.attempts * c.healthGate.intervalSeconds) {

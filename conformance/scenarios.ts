@@ -2,7 +2,8 @@
 // in the order they run on one stack. Each scenario's config is the dev stack file with
 // BASE and its own settings applied: a whole config, not a change to the previous one,
 // so a scenario reads on its own. API cpus is 1 so the provider's read-back of a whole
-// number ("1.0") is exercised; a short wait timeout keeps the bad tag's failure short.
+// number ("1.0") is exercised; a short wait timeout keeps the bad tag's failure short;
+// the canary step is on, with its shortest window.
 import { stackFileConfig, withSetting, writeStackFile } from "../config/stackFile";
 
 export interface Scenario {
@@ -21,6 +22,9 @@ export const BASE: Record<string, unknown> = {
   "api.cpus": 1,
   "api.waitTimeoutSeconds": 20,
   "gateway.hostPort": 18480,
+  // The canary runs in every update (as outside dev); with no traffic it is not judged.
+  "canary.enabled": true,
+  "canary.windowSeconds": 5,
 };
 
 export const SCENARIOS: Scenario[] = [

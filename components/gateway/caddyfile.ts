@@ -29,6 +29,15 @@ export const UPSTREAM_RESOLVER = `${UPSTREAM_RESOLVER_ADDRESS}:${UPSTREAM_RESOLV
 export const GATEWAY_RUN_DIR = "/run/gateway";
 const CADDY_ADMIN_SOCKET = `${GATEWAY_RUN_DIR}/admin.sock`;
 export const CADDY_HEALTH_SOCKET = `${GATEWAY_RUN_DIR}/health.sock`;
+/**
+ * Where each Caddy logs every round trip to an upstream (a tmpfs of its own, gateway.ts):
+ * the canary gate reads it (gates/canary-gate.js). UPSTREAM_LOG_MB bounds it: the file
+ * rolls at UPSTREAM_LOG_ROLL_MB and one rolled file is kept.
+ */
+export const UPSTREAM_LOG_DIR = "/var/log/gateway";
+export const UPSTREAM_LOG_FILE = `${UPSTREAM_LOG_DIR}/upstreams.log`;
+const UPSTREAM_LOG_ROLL_MB = 4;
+export const UPSTREAM_LOG_MB = 3 * UPSTREAM_LOG_ROLL_MB;
 /** Where a Caddy container's command writes gateway.acmeCaRoot (gateway.ts); the health gate reads it there. */
 export const ACME_CA_ROOT_FILE = "/etc/caddy/acme-ca-root.pem";
 /** While GATEWAY_RUN_DIR/draining exists the Caddy answers `Connection: close` (image/gateway-proxy-init). */
@@ -46,6 +55,7 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     `\tadmin unix/${CADDY_ADMIN_SOCKET}`,
     // On a stop (or a reload by hand), in-flight requests get this long to finish.
     `\tgrace_period ${g.gracePeriodSeconds}s`,
+    ...upstreamLog,
   ];
   if (g.domain === undefined) {
     return lines([...global, "\tauto_https off", "}", "", `:${g.listenPort} {`, ...served(a), "}", "", ...privateHealth]);
@@ -92,6 +102,32 @@ export function renderCaddyfile(a: CaddyfileArgs): string {
     ...privateHealth,
   ]);
 }
+
+// Caddy's reverse proxy logs each round trip at DEBUG with the upstream, its duration and
+// status, or the error (v2.6.2 modules/caddyhttp/reverseproxy/reverseproxy.go:808-828);
+// no metric or access log field says which upstream answered (metrics.go has only
+// upstreams_healthy; the access log holds what the client got, server.go:259-272). This
+// logger takes only the reverse proxy's lines, into their own file; the request and
+// header fields are dropped (filter encoder, modules/logging/filterencoder.go), so a line
+// is about 170 bytes and holds no client data. The default log stays as it was.
+const upstreamLog = [
+  "\tlog upstreams {",
+  `\t\toutput file ${UPSTREAM_LOG_FILE} {`,
+  `\t\t\troll_size ${UPSTREAM_LOG_ROLL_MB}MiB`,
+  "\t\t\troll_keep 1",
+  "\t\t\troll_uncompressed",
+  "\t\t}",
+  "\t\tformat filter {",
+  "\t\t\twrap json",
+  "\t\t\tfields {",
+  "\t\t\t\trequest delete",
+  "\t\t\t\theaders delete",
+  "\t\t\t}",
+  "\t\t}",
+  "\t\tlevel DEBUG",
+  "\t\tinclude http.handlers.reverse_proxy",
+  "\t}",
+];
 
 // A draining Caddy closes each connection after its next response. Go's server closes
 // after the reply when the handler set `Connection: close` (go1.26 net/http/server.go:1343,
@@ -176,11 +212,13 @@ function proxy(a: CaddyfileArgs, responseHandling: string[] = []): string[] {
     // on another replica for this long instead of failing.
     `\t\t\tlb_try_duration ${g.lbTryDurationSeconds}s`,
     "\t\t\tlb_try_interval 100ms",
-    // Passive checks: a replica that fails a request is skipped for a while. (Active
+    // Passive checks: a replica that cannot be reached is skipped for a while. (Active
     // checks are gateway-upstreams' watch loop: Caddy 2.6 runs them only for static
-    // upstreams, healthchecks.go doActiveHealthCheckForAllHosts.)
+    // upstreams, healthchecks.go doActiveHealthCheckForAllHosts.) A 5xx answer does not
+    // count: with `unhealthy_status 5xx` one endpoint that always fails, requested once
+    // per replica, took every replica out for fail_duration and the whole API answered
+    // 503 (measured), and the canary would not see a failing release's errors.
     "\t\t\tfail_duration 10s",
-    "\t\t\tunhealthy_status 5xx",
     ...responseHandling,
     "\t\t}",
   ];

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { TaskflowConfig } from "../../config";
 import { hardening, labels, limits, logOptions, readOnlyRoot, seconds } from "../shared";
-import { ACME_CA_ROOT_FILE, GATEWAY_RUN_DIR, httpsPortSuffix, renderCaddyfile } from "./caddyfile";
+import { ACME_CA_ROOT_FILE, GATEWAY_RUN_DIR, httpsPortSuffix, renderCaddyfile, UPSTREAM_LOG_DIR, UPSTREAM_LOG_MB } from "./caddyfile";
 import { CADDY_HEALTHCHECK_TEST, GATEWAY_EDGE_HEALTHCHECK_TEST } from "./commands";
 
 export interface GatewayArgs {
@@ -137,10 +137,12 @@ export class Gateway extends pulumi.ComponentResource {
         ],
         networkMode: pulumi.interpolate`container:${this.container.id}`,
         // The Caddyfile, the admin and health sockets and the drain flag (GATEWAY_RUN_DIR),
-        // Caddy's autosaved config (/config) and, without a domain, its storage (/data).
+        // Caddy's autosaved config (/config), without a domain its storage (/data), and
+        // the upstream log the canary reads (caddyfile.ts upstreamLog; it counts against memoryMb).
         ...readOnlyRoot(s.user, {
           [CADDYFILE_DIR]: 1,
           [GATEWAY_RUN_DIR]: 1,
+          [UPSTREAM_LOG_DIR]: UPSTREAM_LOG_MB,
           "/tmp": 16,
           "/config": 16,
           ...(this.dataVolume ? {} : { "/data": 16 }),

@@ -9,6 +9,7 @@ import {
   freePort,
   get,
   networkOf,
+  pacedRate,
   RehearsalResult,
   rehearse,
   removeStack,
@@ -186,23 +187,80 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(containers(stack, "api", "v2")).not.toEqual(before); // the recovery rolled fresh v2 replicas
   }, 240_000);
 
-  // The gap issue #27 closes: today's gates probe /health and /api/v1/status only, so a
-  // release that fails a share of real requests passes them and takes all traffic. When
-  // the canary's analysis lands, this test turns into its failing case.
-  it("passes a release that answers /health and /api/v1/status but 500s a share of real requests (the gates' blind spot)", async () => {
-    const result = await deploy("taskflow-api:errors", { "api.env": { TASKFLOW_APP_ERROR_SHARE: "0.25" } });
+  // The canary (components/gates/canary-gate.js) is on outside dev; these turn it on here.
+  const CANARY = { "canary.enabled": true, "canary.windowSeconds": 10 };
+  /** A task that exists, so a GET of it answers 200 from a good release. */
+  const aTask = async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "canary-read" }),
+    });
+    return ((await res.json()) as { id: number }).id;
+  };
+
+  it("passes a good release through its canary under 10 clients with no failed request, judged on real traffic", async () => {
+    const { result, load } = await underLoad(port, 10, () => deploy("taskflow-api:v1", CANARY), { postEvery: 20 });
     expect(result.error).toBeUndefined();
-    const statuses = (urlPath: string) => Promise.all(Array.from({ length: 40 }, async () => (await get(port, urlPath)).status));
-    expect(new Set(await statuses("/health"))).toEqual(new Set([200]));
-    expect(new Set(await statuses("/api/v1/status"))).toEqual(new Set([200]));
-    // Each worker fails exactly a quarter of what it sees; spread over the replicas'
-    // workers, 40 requests get about 10 (one per worker more or less). A read of one task
-    // (none has id 0: 404), not the list: earlier tests in this file leave thousands of rows.
-    const tasks = await statuses("/api/v1/tasks/0");
-    const failed = tasks.filter((s) => s === 500).length;
-    console.log(`taskflow-api:errors (share 0.25) deployed through every gate; GET /api/v1/tasks/0: ${failed} of 40 answered 500`);
-    expect(failed).toBeGreaterThanOrEqual(4);
-    expect(failed).toBeLessThanOrEqual(16);
-    expect(tasks.filter((s) => s !== 500 && s !== 404)).toEqual([]);
+    expect(result.log).toMatch(
+      /canary: taskflow-api-replica-0-\w+ serves beside taskflow-api-replica-0-\w+, taskflow-api-replica-1-\w+ for 10s/,
+    );
+    // Judged (not "not judged"): 100 requests a second, a third of them to the canary.
+    expect(result.log).toMatch(/canary: passed: new: 0\.0 % 5xx over \d{3,} requests, p99 \d+ ms; old: 0\.0 % 5xx over/);
+    expect(load).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 });
+    expectWritesKept(load.titles);
+    expect(await versions(20)).toEqual(new Set(["v1"]));
+  }, 180_000);
+
+  it("rolls a release that 500s a share of real requests back at its canary, under load: the update fails naming the figures and v1 serves", async () => {
+    const before = containers(stack, "api", "v1");
+    const id = await aTask();
+    const share = 0.25;
+    const { result, load } = await underLoad(
+      port,
+      10,
+      () => deploy("taskflow-api:errors", { ...CANARY, "api.env": { TASKFLOW_APP_ERROR_SHARE: String(share) } }),
+      { path: `/api/v1/tasks/${id}`, postEvery: 20 },
+    );
+    const { titles: _titles, ...seen } = load;
+    console.log(`errors release under its canary: ${JSON.stringify(seen)}; ${result.error}`);
+    expect(result.ok).toBe(false);
+    expect(result.failedStep).toBe("command:local:Command taskflow-canary-analysis");
+    expect(result.error).toMatch(
+      /canary: FAILED after \d+s: new: (2\d|1\d)\.\d % 5xx over [\d,]+ requests.*; old: 0\.0 % 5xx over [\d,]+ requests.*rolled back: the gateway serves taskflow-api-replica-0-\w+, taskflow-api-replica-1-\w+ again/,
+    );
+    expect(result.plan!.filter((s) => s.name === "taskflow-cutover-reload")).toEqual([]);
+    // Clients saw no socket error; the 5xx they saw came from the canary only: at most
+    // its share of traffic (1 of 3 replicas) x the fault's share, over the window.
+    expect(load).toMatchObject({ errors: 0, timeouts: 0 });
+    expect(load.non2xx).toBeGreaterThan(0);
+    expect(load.non2xx).toBeLessThanOrEqual(Math.ceil(pacedRate(10) * (10 + 3) * (1 / 3) * share));
+    expectWritesKept(load.titles);
+    expect(await versions(20)).toEqual(new Set(["v1"]));
+    expect(containers(stack, "api", "v1")).toEqual(before);
+    // The next update, with the old tag, is a normal one: fresh v1 replicas through the canary.
+    const again = await deploy("taskflow-api:v1", { ...CANARY, "canary.windowSeconds": 5 });
+    expect(again.error).toBeUndefined();
+    expect(containers(stack, "api", "errors")).toEqual([]);
+    expect(await versions(20)).toEqual(new Set(["v1"]));
   }, 240_000);
+
+  // Without the canary (dev's default) the gates probe /health and /api/v1/status only,
+  // and such a release takes all traffic: the gap the canary closes.
+  it("without the canary passes that release, and one endpoint that always fails does not take the replicas out", async () => {
+    const result = await deploy("taskflow-api:errors", { "api.env": { TASKFLOW_APP_ERROR_SHARE: "1" } });
+    expect(result.error).toBeUndefined();
+    expect(result.log).not.toContain("canary:");
+    // Every real request fails now (share 1)...
+    const tasks = await Promise.all(Array.from({ length: 20 }, async () => (await get(port, "/api/v1/tasks/0")).status));
+    expect(new Set(tasks)).toEqual(new Set([500]));
+    // ...and the replicas still answer what they answer well, at once: a 5xx does not
+    // mark a replica unhealthy at the gateway (with `unhealthy_status 5xx` every replica
+    // was out for 10 s and these answered 503 after lb_try_duration).
+    for (let i = 0; i < 20; i++) {
+      const started = Date.now();
+      expect((await get(port, "/api/v1/status")).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+  }, 180_000);
 });

@@ -36,6 +36,18 @@ describe("renderCaddyfile without a domain (plain HTTP)", () => {
     expect(text).not.toMatch(/https_port|Strict-Transport-Security|redir/);
   });
 
+  it("logs each upstream round trip to its own file for the canary, without request data, and takes a replica out only when it cannot be reached", () => {
+    const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
+    const global = text.slice(0, text.indexOf("\n}\n"));
+    expect(global).toContain(
+      "\tlog upstreams {\n\t\toutput file /var/log/gateway/upstreams.log {\n\t\t\troll_size 4MiB\n\t\t\troll_keep 1\n\t\t\troll_uncompressed\n\t\t}\n" +
+        "\t\tformat filter {\n\t\t\twrap json\n\t\t\tfields {\n\t\t\t\trequest delete\n\t\t\t\theaders delete\n\t\t\t}\n\t\t}\n" +
+        "\t\tlevel DEBUG\n\t\tinclude http.handlers.reverse_proxy\n\t}\n",
+    );
+    // One endpoint that always answers 500 must not take every replica out (measured: 503 for all).
+    expect(text).not.toContain("unhealthy_status");
+  });
+
   it("answers `Connection: close` on the port while the drain file exists, and its own health on a private socket", () => {
     const text = renderCaddyfile({ gateway, apiPort: 8000, healthPath: "/health", hsts: false });
     const main = text.slice(text.indexOf(":8080 {"), text.indexOf("\n}\n", text.indexOf(":8080 {")));

@@ -230,8 +230,16 @@ describe("loadConfig", () => {
       "dev",
       "replicas",
       3,
-      "taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, backup, logging, protectData, previews",
+      "taskflow:replicas: unknown key (got 3); expected one of: environment, image, runtime, swarm, docker, api, gateway, postgres, redis, healthGate, canary, backup, logging, protectData, previews",
     ],
+    [
+      "staging",
+      "canary.replicas",
+      5,
+      "taskflow:canary.replicas: got 5; expected at most api.replicas (2): the canary is some of the new replicas",
+    ],
+    ["staging", "canary.maxErrorIncrease", 2, "taskflow:canary.maxErrorIncrease: got 2; expected a number from 0 to 1"],
+    ["staging", "canary.windowSeconds", 1, "taskflow:canary.windowSeconds: got 1; expected a whole number from 5 to 600"],
     [
       "dev",
       "api.replicaz",

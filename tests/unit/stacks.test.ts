@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { REPLICA_REPLACE_ON_CHANGES } from "../../components";
+import { canaryEnabled, REPLICA_REPLACE_ON_CHANGES } from "../../components";
 import { secretsDigest } from "../../components/api/commands";
 import { loadConfig, TaskflowConfig } from "../../config";
 import { dockerCpus } from "../../config/dockerCpus";
@@ -42,6 +42,8 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       `${T.command} taskflow-cutover-reload`,
       `${T.command} taskflow-health-gate-check`,
       `${T.command} taskflow-replica-gate-check`,
+      // Outside dev the canary runs before the cutover.
+      ...(canaryEnabled(config) ? [`${T.command} taskflow-canary-analysis`] : []),
       ...(config.backup.enabled ? [`${T.command} taskflow-backup-dump`] : []),
       ...Array.from({ length: config.api.replicas }, (_, i) => `${T.container} taskflow-api-replica-${i}`),
       `${T.container} taskflow-gateway-caddy`,
@@ -240,6 +242,35 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
       ]),
     );
     expect(command("taskflow-health-gate-check").dependencies).toContain(cutover.urn);
+  });
+
+  it("tries the new replicas on a share of traffic after the replica gate and before the cutover, with the stack's canary settings", () => {
+    // Off in dev by default (each rollout would take the window longer), on elsewhere.
+    expect(canaryEnabled(config)).toBe(config.environment !== "dev");
+    if (!canaryEnabled(config)) {
+      expect(run.resources.filter((r) => r.name === "taskflow-canary-analysis")).toEqual([]);
+      return;
+    }
+    const canary = command("taskflow-canary-analysis");
+    expect(canary.dependencies).toEqual(
+      expect.arrayContaining([
+        ...replicas().map((r) => r.urn),
+        command("taskflow-replica-gate-check").urn,
+        container("taskflow-gateway-caddy").urn,
+      ]),
+    );
+    expect(command("taskflow-cutover-reload").dependencies).toContain(canary.urn);
+    const c = config.canary;
+    // prettier-ignore
+    expect(argvOf(canary)).toEqual(["node", "components/gates/canary-gate.js",
+      "--gateway", container("taskflow-gateway-edge").state.name, "--stack", stack, "--log", "/var/log/gateway/upstreams.log",
+      "--port", String(config.api.port), "--health-path", config.api.healthPath, "--interval", String(config.gateway.healthIntervalSeconds),
+      "--canary-count", String(c.replicas), "--window", String(c.windowSeconds), "--min-requests", String(c.minRequests),
+      "--max-error-increase", String(c.maxErrorIncrease), "--max-latency-ratio", String(c.maxLatencyRatio), "--latency-slack-ms", String(c.latencySlackMs),
+      ...replicas().flatMap((r) => ["--replica", r.state.name])]);
+    // Only new replicas run it again; a setting change runs nothing.
+    expect(canary.inputs.triggers).toEqual([replicas().map((r) => r.state.name)]);
+    expect(JSON.parse(canary.inputs.update)).toEqual(["node", "-e", "0"]);
   });
 
   it("watches a new image's replicas beside their creation: runs after the migration, before the gates, re-runs only for a new image", () => {
