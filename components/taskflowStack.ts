@@ -238,7 +238,7 @@ export function expectedVersion(c: TaskflowConfig): string {
   return version;
 }
 
-/** The canary runs outside dev unless `canary.enabled` says otherwise. */
+/** The canary runs in staging and production unless `canary.enabled` says otherwise (dev and previews serve no users). */
 export function canaryEnabled(c: TaskflowConfig): boolean {
-  return c.canary.enabled ?? c.environment !== "dev";
+  return c.canary.enabled ?? (c.environment === "staging" || c.environment === "production");
 }

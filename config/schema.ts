@@ -291,7 +291,7 @@ const healthGateSchema = z
 const canarySchema = z
   .strictObject({
     enabled: computedDefault(bool().optional()).describe(
-      "serve a few new replicas beside the old ones and compare what the gateway sees of both before the cutover; defaults to on outside dev (container runtime only: swarm replaces its own tasks)",
+      "serve a few new replicas beside the old ones and compare what the gateway sees of both before the cutover; defaults to on in staging and production, off in dev and previews (container runtime only: swarm replaces its own tasks)",
     ),
     replicas: intBetween(1, 20)
       .default(1)

@@ -22,7 +22,7 @@ export const BASE: Record<string, unknown> = {
   "api.cpus": 1,
   "api.waitTimeoutSeconds": 20,
   "gateway.hostPort": 18480,
-  // The canary runs in every update (as outside dev); with no traffic it is not judged.
+  // The canary runs in every update (as in staging and production); with no traffic it is not judged.
   "canary.enabled": true,
   "canary.windowSeconds": 5,
 };

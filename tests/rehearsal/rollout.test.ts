@@ -187,7 +187,7 @@ describe.skipIf(skipRehearsal)("rollout on real Docker", () => {
     expect(containers(stack, "api", "v2")).not.toEqual(before); // the recovery rolled fresh v2 replicas
   }, 240_000);
 
-  // The canary (components/gates/canary-gate.js) is on outside dev; these turn it on here.
+  // The canary (components/gates/canary-gate.js) is on in staging and production; these turn it on here.
   const CANARY = { "canary.enabled": true, "canary.windowSeconds": 10 };
   /** A task that exists, so a GET of it answers 200 from a good release. */
   const aTask = async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { canaryGateArgv, CanaryGateOptions } from "../../components";
+import { canaryEnabled, canaryGateArgv, CanaryGateOptions } from "../../components";
 import { CanaryIo, runCanary } from "../../components/gates/canary-gate.js";
 import { add, chosenNames, judge, newTally, parseRoundtrip, percentile, Tally } from "../../components/gates/canaryAnalysis.js";
 import { parseArgv } from "../../components/gates/canaryGateOptions.js";
+import { TaskflowConfig } from "../../config";
 
 // Lines as taskflow-caddy:2.6 wrote them with the Caddyfile's upstream log (caddyfile.ts).
 const SELECTED =
@@ -264,5 +265,19 @@ describe("canary gate options", () => {
     const at = argv.indexOf(flag);
     argv[at + 1] = value;
     expect(() => parseArgv(argv)).toThrow(`${flag}: `.replace("--replica: ", "--replica needs a container name"));
+  });
+});
+
+describe("canary default", () => {
+  const of = (environment: string, enabled?: boolean) => ({ environment, canary: { enabled } }) as unknown as TaskflowConfig;
+  it.each([
+    ["dev", undefined, false],
+    ["preview", undefined, false],
+    ["staging", undefined, true],
+    ["production", undefined, true],
+    ["production", false, false],
+    ["dev", true, true],
+  ])("in %s with canary.enabled %s is %s", (environment, enabled, on) => {
+    expect(canaryEnabled(of(environment, enabled))).toBe(on);
   });
 });

@@ -245,7 +245,7 @@ describe.each(["dev", "staging", "production"])("the %s stack", (stack) => {
   });
 
   it("tries the new replicas on a share of traffic after the replica gate and before the cutover, with the stack's canary settings", () => {
-    // Off in dev by default (each rollout would take the window longer), on elsewhere.
+    // On in staging and production by default; off in dev (each rollout would take the window longer).
     expect(canaryEnabled(config)).toBe(config.environment !== "dev");
     if (!canaryEnabled(config)) {
       expect(run.resources.filter((r) => r.name === "taskflow-canary-analysis")).toEqual([]);
