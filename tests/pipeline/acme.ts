@@ -7,6 +7,7 @@
 // - It validates HTTP-01 on port 80 or TLS-ALPN-01 on port 443 of the domain (Caddy picks
 //   either challenge), which it resolves to 127.0.0.1 (the container runs on the host's
 //   network): the stack must publish gateway.hostPort 80 and gateway.httpsHostPort 443 there.
+import { execFileSync } from "node:child_process";
 import * as https from "node:https";
 
 import { labelArgs } from "../../components/shared/labels.js";
@@ -23,9 +24,27 @@ export interface AcmeCa {
 /** Where Caddy keeps its local CA's root (XDG_DATA_HOME=/tmp/data). */
 const ROOT_FILE = "/tmp/data/caddy/pki/authorities/local/root.crt";
 
-/** The host's address on Docker's default bridge: a host-local address every container network reaches. */
+/**
+ * The host's address on Docker's default bridge: a host-local address every container
+ * network reaches. Read off the bridge's interface (docker0, with iproute2's `ip`): a dockerd that found docker0
+ * already addressed leaves the IPAM config without a Gateway (measured: Debian's 20.10 on
+ * a fresh machine answered `[{"Subnet":"172.17.0.0/16"}]`), so that is only the fallback.
+ */
 export function bridgeHostAddress(): string {
-  return docker("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}");
+  const name = docker("network", "inspect", "bridge", "--format", '{{index .Options "com.docker.network.bridge.name"}}');
+  // `ip`, not os.networkInterfaces(): libuv lists only running interfaces, and docker0
+  // has no carrier while no container is on the default bridge.
+  const addresses = JSON.parse(execFileSync("ip", ["-j", "-4", "addr", "show", "dev", name], { encoding: "utf8" })) as {
+    addr_info?: { local?: string }[];
+  }[];
+  const v4 = addresses.flatMap((a) => a.addr_info ?? []).find((a) => a.local)?.local;
+  if (v4) return v4;
+  const gateway = docker("network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Gateway}}{{end}}");
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(gateway))
+    throw new Error(
+      `no host address on Docker's default bridge: interface "${name}" has no IPv4 address and IPAM names no gateway ("${gateway}")`,
+    );
+  return gateway;
 }
 
 /**
