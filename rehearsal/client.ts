@@ -218,6 +218,24 @@ export async function removeStack(stack: string): Promise<void> {
   rmSync(rehearsalStateFile(stack), { force: true });
 }
 
+/**
+ * `docker network rm`, again every second for up to 30 s while the engine says the
+ * network is still in use (a removed swarm service's tasks hold its overlay networks for
+ * a moment after their containers are gone).
+ */
+function removeNetwork(id: string): void {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      docker("network", "rm", id);
+      return;
+    } catch (e) {
+      if (!/in use|active endpoints/.test((e as Error).message) || Date.now() > until) throw e;
+      execFileSync("sleep", ["1"]);
+    }
+  }
+}
+
 /** Removes every Docker object labeled with the stack: what a failed or interrupted run left behind. */
 export function removeLabeled(stack: string): void {
   const ids = (kind: string[]) =>
@@ -236,6 +254,6 @@ export function removeLabeled(stack: string): void {
   for (const sec of swarmIds("secret")) docker("secret", "rm", sec);
   const leftovers = [...ids(["ps", "-a"])];
   if (leftovers.length) docker("rm", "-f", ...leftovers);
-  for (const n of ids(["network", "ls"])) docker("network", "rm", n);
+  for (const n of ids(["network", "ls"])) removeNetwork(n);
   for (const v of ids(["volume", "ls"])) docker("volume", "rm", "-f", v);
 }

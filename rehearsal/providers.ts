@@ -4,10 +4,11 @@
 // that the rollout depends on; everything else is out of scope.
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 
 import { dockerCpus } from "../config/dockerCpus";
 import { ROOT } from "../config/stackFile";
-import { dockerApi, ignoreMissing, tarOneFile } from "./dockerApi";
+import { dockerApi, DockerApiError, ignoreMissing, tarOneFile } from "./dockerApi";
 
 export type Inputs = Record<string, any>;
 export type Outputs = Record<string, any>;
@@ -259,9 +260,31 @@ const network: Provider = {
   },
   updatable: () => false,
   async delete(id) {
-    await ignoreMissing(dockerApi("DELETE", `/networks/${id}`));
+    await deleteNetwork(id);
   },
 };
+
+/**
+ * A network delete as the docker provider does it (terraform-provider-docker v4.5.0,
+ * internal/provider/resource_docker_network_funcs.go:110-135 and 205-225, timings at
+ * :21-23): the first try 2 s after the delete starts, then again at least 5 s apart while
+ * the engine answers "has active endpoints", for up to 30 s; any other error fails it.
+ * The 2 s matter under swarm: a service's tasks hold its overlay networks for a moment
+ * after their containers are gone ("network … is in use by task"; measured once in CI).
+ */
+async function deleteNetwork(id: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  await sleep(2_000);
+  for (;;) {
+    try {
+      await ignoreMissing(dockerApi("DELETE", `/networks/${id}`));
+      return;
+    } catch (e) {
+      if (!(e instanceof DockerApiError && /has active endpoints/.test(e.message)) || Date.now() + 5_000 > until) throw e;
+      await sleep(5_000);
+    }
+  }
+}
 
 const volume: Provider = {
   async create(name, inputs) {
